@@ -1,0 +1,3 @@
+"""Imports every builtin verifier module so each registers itself."""
+
+from verifiers import numeric  # noqa: F401

@@ -1,0 +1,84 @@
+"""The verifier registry: decorator registration plus the `reasoner.verifiers` entry points.
+
+A verifier is registered as a *factory*: ``factory(**options) -> Verifier``. A plain
+function ``verify(response, ground_truth, **meta)`` may be registered directly; it is
+wrapped in a factory that takes no options.
+"""
+
+from __future__ import annotations
+
+import inspect
+from importlib import metadata
+from typing import Any, Callable
+
+from verifiers.base import Verifier
+
+ENTRY_POINT_GROUP = "reasoner.verifiers"
+
+_FACTORIES: dict[str, Callable[..., Verifier]] = {}
+_entry_points_loaded = False
+
+
+def register(name: str, *, factory: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a verifier under ``name``.
+
+    With ``factory=False`` (default) the decorated object is the verifier itself
+    (a function or a class whose instances are verifiers and whose constructor takes
+    the options). With ``factory=True`` the decorated callable builds a verifier from
+    options.
+    """
+
+    def deco(obj: Callable[..., Any]) -> Callable[..., Any]:
+        if inspect.isclass(obj) or factory:
+            _FACTORIES[name] = obj
+        else:
+            def _factory(**options: Any) -> Verifier:
+                if options:
+                    raise TypeError(f"verifier {name!r} takes no options, got {sorted(options)}")
+                return obj
+
+            _FACTORIES[name] = _factory
+        return obj
+
+    return deco
+
+
+def _load_entry_points() -> None:
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return
+    _entry_points_loaded = True
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name in _FACTORIES:
+            continue
+        try:
+            obj = ep.load()
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not hide the others
+            import warnings
+
+            warnings.warn(f"verifier plugin {ep.name!r} ({ep.value}) failed to load: {exc}", stacklevel=2)
+            continue
+        if ep.name not in _FACTORIES:  # importing may already have registered it
+            register(ep.name)(obj)
+
+
+def _load_builtins() -> None:
+    # Importing the modules registers them. Kept lazy so `import verifiers` is cheap.
+    import verifiers.builtin  # noqa: F401
+
+
+def get_verifier(name: str, **options: Any) -> Verifier:
+    """Return the verifier registered as ``name``, built with ``options``."""
+    _load_builtins()
+    if name not in _FACTORIES:
+        _load_entry_points()
+    if name not in _FACTORIES:
+        raise KeyError(f"unknown verifier {name!r}; registered: {', '.join(list_verifiers())}")
+    return _FACTORIES[name](**options)
+
+
+def list_verifiers() -> list[str]:
+    """Names of all registered verifiers (builtins and installed plugins)."""
+    _load_builtins()
+    _load_entry_points()
+    return sorted(_FACTORIES)
