@@ -28,7 +28,7 @@ class Verdict:
     info: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def fail(cls, reason: str, extracted: str | None = None, **info: Any) -> "Verdict":
+    def fail(cls, reason: str, extracted: str | None = None, **info: Any) -> Verdict:
         """A zero-score verdict carrying the reason it failed."""
         return cls(score=0.0, correct=False, extracted=extracted, reason=reason, info=dict(info))
 

@@ -8,8 +8,9 @@ wrapped in a factory that takes no options.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from importlib import metadata
-from typing import Any, Callable
+from typing import Any
 
 from verifiers.base import Verifier
 
