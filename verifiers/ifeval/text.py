@@ -8,6 +8,7 @@ sentences come from :mod:`verifiers.ifeval.punkt`.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from typing import Any
@@ -112,6 +113,10 @@ class _LanguageDetector:
 _DETECTOR = _LanguageDetector()
 
 
+@functools.lru_cache(maxsize=4096)
 def detect_language(text: str) -> str | None:
-    """Language of ``text`` by seeded langdetect; None when undetectable (e.g. no letters)."""
+    """Language of ``text`` by seeded langdetect; None when undetectable (e.g. no letters).
+
+    Deterministic, hence cached: strict and loose checks of a response share the work.
+    """
     return _DETECTOR.detect(text)
