@@ -18,6 +18,7 @@ calling process and never pay inter-process cost; only the rest go to workers.
 from __future__ import annotations
 
 import atexit
+import pickle
 import socket
 import subprocess
 import sys
@@ -86,8 +87,11 @@ def _subprocess_main(fd: int) -> None:
     """Entry point of a worker interpreter: read the spec, then serve items on ``fd``."""
     conn = Connection(fd)
     try:
-        spec = conn.recv()
+        spec = pickle.loads(conn.recv_bytes())
     except (EOFError, OSError):
+        return
+    except BaseException as exc:  # noqa: BLE001 - e.g. the verifier's class is not importable here
+        conn.send(("error", f"could not load the verifier: {type(exc).__name__}: {exc}"))
         return
     _worker_main(conn, spec)
 
@@ -96,7 +100,7 @@ class _Worker:
     """One worker: a fresh interpreter (like multiprocessing's spawn, without re-importing the
     caller's ``__main__``, which would drag torch into every worker and re-run unguarded scripts)."""
 
-    def __init__(self, spec: tuple[str, Any, Any]) -> None:
+    def __init__(self, spec: bytes) -> None:
         parent, child = socket.socketpair()
         boot = _BOOT.format(path=[p for p in sys.path if p], fd=child.fileno())
         self.proc = subprocess.Popen([sys.executable, "-c", boot], pass_fds=[child.fileno()],
@@ -107,7 +111,7 @@ class _Worker:
         self.started = time.monotonic()
         self.job: tuple[int, float] | None = None  # (item index, deadline)
         try:
-            self.conn.send(spec)
+            self.conn.send_bytes(spec)
         except (OSError, ValueError):
             pass  # the worker died at once; seen as EOF by the dispatcher
 
@@ -143,14 +147,11 @@ class VerifierPool:
     def __init__(self, verifier: str | Verifier, *, workers: int = 2, timeout_s: float = 10.0,
                  fast_path: bool = True, startup_timeout_s: float = 120.0,
                  **options: Any) -> None:
-        from verifiers.registry import _FACTORIES, get_verifier
+        from verifiers.registry import get_verifier, origin_module
 
         if isinstance(verifier, str):
             local = get_verifier(verifier, **options)
-            factory = _FACTORIES.get(verifier)
-            module = getattr(factory, "__module__", None)
-            self._spec: tuple[str, Any, Any] = ("name", (verifier, None if module == "__main__" else module),
-                                                options)
+            self._spec: tuple[str, Any, Any] = ("name", (verifier, origin_module(verifier)), options)
             self.name = verifier
         else:
             if options:
@@ -158,6 +159,10 @@ class VerifierPool:
             local = verifier
             self._spec = ("object", verifier, None)
             self.name = getattr(verifier, "name", type(verifier).__name__)
+        try:
+            self._spec_bytes = pickle.dumps(self._spec)
+        except Exception as exc:  # noqa: BLE001 - pickling errors come in several types
+            raise TypeError(f"verifier must be picklable or given by registered name: {exc}") from exc
         self._local = local
         self._quick = getattr(local, "quick", None) if fast_path else None
         self.workers = max(1, int(workers))
@@ -170,7 +175,7 @@ class VerifierPool:
         _POOLS.add(self)
 
     def _spawn(self) -> _Worker:
-        return _Worker(self._spec)
+        return _Worker(self._spec_bytes)
 
     def start(self) -> VerifierPool:
         """Start the workers now (otherwise they start on the first batch that needs them)."""

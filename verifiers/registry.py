@@ -17,6 +17,7 @@ from verifiers.base import Verifier
 ENTRY_POINT_GROUP = "reasoner.verifiers"
 
 _FACTORIES: dict[str, Callable[..., Verifier]] = {}
+_ORIGINS: dict[str, str] = {}  # name -> module that registered it (pool workers import it)
 _entry_points_loaded = False
 
 
@@ -30,6 +31,7 @@ def register(name: str, *, factory: bool = False) -> Callable[[Callable[..., Any
     """
 
     def deco(obj: Callable[..., Any]) -> Callable[..., Any]:
+        _ORIGINS[name] = getattr(obj, "__module__", None) or ""
         if inspect.isclass(obj) or factory:
             _FACTORIES[name] = obj
         else:
@@ -44,11 +46,20 @@ def register(name: str, *, factory: bool = False) -> Callable[[Callable[..., Any
     return deco
 
 
-def _load_entry_points() -> None:
+def _load_entry_points(rescan: bool = False) -> None:
+    """Register every plugin of the ``reasoner.verifiers`` entry-point group.
+
+    Scans once; ``rescan=True`` looks again (a plugin installed after the first scan,
+    e.g. by ``pip install`` in a running notebook, is then found).
+    """
     global _entry_points_loaded
-    if _entry_points_loaded:
+    if _entry_points_loaded and not rescan:
         return
     _entry_points_loaded = True
+    if rescan:
+        import importlib
+
+        importlib.invalidate_caches()
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         if ep.name in _FACTORIES:
             continue
@@ -72,10 +83,16 @@ def get_verifier(name: str, **options: Any) -> Verifier:
     """Return the verifier registered as ``name``, built with ``options``."""
     _load_builtins()
     if name not in _FACTORIES:
-        _load_entry_points()
+        _load_entry_points(rescan=_entry_points_loaded)
     if name not in _FACTORIES:
         raise KeyError(f"unknown verifier {name!r}; registered: {', '.join(list_verifiers())}")
     return _FACTORIES[name](**options)
+
+
+def origin_module(name: str) -> str | None:
+    """The module whose import registers ``name`` (None if unknown or ``__main__``)."""
+    mod = _ORIGINS.get(name)
+    return None if not mod or mod == "__main__" else mod
 
 
 def list_verifiers() -> list[str]:

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 EXTRACTORS = ("boxed", "hash", "answer", "last_number")
 DEFAULT_ORDER: tuple[str, ...] = EXTRACTORS
-MAX_ANSWER_CHARS = 2000  # an "answer" longer than this is almost certainly not one
+MAX_ANSWER_CHARS = 2000  # window read after "answer is" / "####"
+MAX_BOX_CHARS = 100_000  # a box longer than this is not an answer (normalisation may shrink it)
 
 _BOX_START = re.compile(r"\\(?:boxed|fbox)\b")
 _ANSWER_IS = re.compile(r"(?i)\b(?:final\s+answer|answer)\s*(?:\*\*\s*)?(?:is\s*[:=]?|[:：])\s*(?:\*\*)?\s*")
@@ -99,7 +100,7 @@ def _cut_sentence(s: str) -> str:
             return s[:close + (2 if s.startswith("$$") else 1)]
     # a sentence ends at ". " / "; " followed by a capital letter or at the end;
     # never cut a decimal point ("3.5").
-    m = re.search(r"(?<![0-9])\.(?:\s|$)|\.\s+(?=[A-Z])|;\s", s)
+    m = re.search(r"(?<![0-9])\.(?:\s|$)|[.!]\s+(?=[A-Z])|;\s", s)
     if m:
         s = s[:m.start()]
     return s.strip().rstrip("!").strip()
@@ -161,7 +162,7 @@ def extract_answer(text: str, order: Sequence[str] = DEFAULT_ORDER,
             if multi_box == "reject" and len(distinct) > 1:
                 return Extraction(found[-1], "conflict")
         answer = found[-1].strip()
-        if len(answer) > MAX_ANSWER_CHARS:
+        if len(answer) > MAX_BOX_CHARS:
             return Extraction(answer[:MAX_ANSWER_CHARS], "too_long")
         if answer:
             return Extraction(answer, method)

@@ -147,7 +147,7 @@ class _Parser:
         if self.peek() == "-":
             self.take()
             inner = self.unary()
-            return lambda e: -inner(e)
+            return lambda e: 0j - inner(e)  # not -z: -(4+0j) has imag -0.0, the wrong side of sqrt's cut
         if self.peek() == "+":
             self.take()
             return self.unary()

@@ -109,6 +109,7 @@ def normalize(s: str) -> str:
     s = _SQRT_SHORT.sub(r"\\sqrt{\1}", s)
     s = collapse_spaces(s)
     s = _TRAILING.sub("", s)
+    s = strip_wrappers(s)
     if s.startswith("+") and len(s) > 1:
         s = s[1:]
     if _THOUSANDS.fullmatch(s):
@@ -116,10 +117,38 @@ def normalize(s: str) -> str:
     return s
 
 
+def _balanced(s: str, op: str, cl: str) -> bool:
+    depth = 0
+    for c in s:
+        if c == op:
+            depth += 1
+        elif c == cl:
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def strip_wrappers(s: str) -> str:
+    """Drop redundant wrapping: all outer ``{...}`` pairs, and ``((...))`` down to one pair.
+
+    Linear time: the number of wrapping pairs is counted once and checked once (a naive
+    strip-and-rescan loop would be quadratic on 10,000 nested braces).
+    """
+    for op, cl, keep in (("{", "}", 0), ("(", ")", 1)):
+        k = len(s) - len(s.lstrip(op))
+        m = len(s) - len(s.rstrip(cl))
+        j = min(k, m) - keep
+        if j > 0 and _balanced(s[j:len(s) - j], op, cl):
+            s = s[j:len(s) - j]
+    return s
+
+
 def collapse_spaces(s: str) -> str:
-    """Remove whitespace, keeping one space between a command and a following letter."""
+    """Remove whitespace, keeping one space before a letter that follows a letter or command
+    (``\\pi r``, ``x dx``: the space separates tokens there)."""
     s = re.sub(r"\s+", " ", s).strip()
-    s = re.sub(r"(\\[a-zA-Z]+) (?=[a-zA-Z])", "\\1\x00", s)
+    s = re.sub(r"(?<=[a-zA-Z]) (?=[a-zA-Z])", "\x00", s)
     return s.replace(" ", "").replace("\x00", " ")
 
 

@@ -168,6 +168,11 @@ def parse_structure(s: str) -> Node:
         if interval is not None:
             return interval
         return ("rel", rel[0], rel[1], rel[2])
+    pm = split_top(s, "\\pm")
+    if len(pm) == 2 and pm[1]:  # a \pm b is the two answers a + b, a - b
+        left, right = pm
+        return ("list", [("atom", f"{left}+({right})" if left else right),
+                         ("atom", f"{left}-({right})")])
     if s.startswith("(") and _enclosed(s) is not None and s.endswith(")"):
         return parse_structure(s[1:-1]) if len(s) > 2 else ("atom", s)
     return ("atom", s)

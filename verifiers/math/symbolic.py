@@ -19,6 +19,7 @@ MAX_CHARS = 400
 MAX_NODES = 400
 MAX_EXPONENT = 1000.0
 MAX_FACTORIAL = 500.0
+MAX_TERMS = 1000.0
 _sympy: Any = None
 
 
@@ -84,6 +85,11 @@ def check_safe(expr: Any) -> None:
             b = _approx(node.args[0])
             if x is not None and abs(x) > MAX_EXPONENT and (b is None or abs(b) not in (0.0, 1.0)):
                 raise Refused("exponent too large")
+        elif isinstance(node, (sp.Sum, sp.Product)):
+            for lim in node.limits:
+                lo, hi = (_approx(x) for x in lim[1:3]) if len(lim) == 3 else (None, None)
+                if lo is None or hi is None or abs(hi - lo) > MAX_TERMS:
+                    raise Refused("sum/product range too large or symbolic")
         elif isinstance(node, (sp.factorial, sp.gamma, sp.binomial, sp.factorial2)):
             n = _approx(node.args[0])
             if n is None or n > MAX_FACTORIAL:

@@ -21,7 +21,7 @@ from typing import Any
 
 from verifiers.base import Verdict
 from verifiers.math.compare import equivalent
-from verifiers.math.extract import DEFAULT_ORDER, EXTRACTORS, extract_answer, extract_gold
+from verifiers.math.extract import DEFAULT_ORDER, EXTRACTORS, MAX_ANSWER_CHARS, extract_answer, extract_gold
 from verifiers.math.normalize import normalize
 from verifiers.math.numbers import parse_number
 from verifiers.registry import register
@@ -118,7 +118,10 @@ class MathVerifier:
         gold = normalize(extract_gold(ground_truth))
         if not gold:
             return Verdict.fail("empty ground truth", extracted=ext.answer)
-        return ext.answer, ext.method, normalize(ext.answer), gold
+        ans = normalize(ext.answer)
+        if len(ans) > MAX_ANSWER_CHARS:
+            return Verdict.fail("extracted answer too long", extracted=ext.answer[:200])
+        return ext.answer, ext.method, ans, gold
 
     def _typed(self, raw: str, method: str, ans: str, gold: str) -> Verdict:
         g, a = parse_number(gold), parse_number(ans)
