@@ -37,6 +37,11 @@ NLTK_SPLITS = [
     ("Visit www.example.com. It is great.", ["Visit www.example.com.", "It is great."]),
     ("The answer is 42.The next one is 43. Done.", ["The answer is 42.The next one is 43.", "Done."]),
     ("He won 1. Business was good.", ["He won 1. Business was good."]),  # a learned collocation
+    ("It should appear 6 times.. Your answer is short.",
+     ["It should appear 6 times..", "Your answer is short."]),
+    ("A proton is ....\n\nPlease follow the format.", ["A proton is ....", "Please follow the format."]),
+    ("Wait... And then?", ["Wait... And then?"]),
+    ("Mr. Brown left.", ["Mr. Brown left."]),
 ]
 
 

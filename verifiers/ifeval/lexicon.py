@@ -39,5 +39,16 @@ they this though thus under when while yet
 # Lower-case words seen starting sentences and never capitalised: no evidence either way.
 LOWER_STARTERS = frozenset(["administrators", "b-week", "r-revised", "z-holiday"])
 
-# Capitalised after an abbreviation or ellipsis, these start a sentence (beyond SENT_STARTERS).
-STARTER_WORDS: frozenset[str] = frozenset()
+# Capitalised after an abbreviation or ellipsis, these common words start a sentence (beyond
+# SENT_STARTERS). Our own list of frequent words, kept to those that Punkt's learned table
+# also treats so ("The", "It", "This" are SENT_STARTERS; "And", "Do" are not evidence there).
+STARTER_WORDS = frozenset("""
+thus therefore hence so such either neither nothing someone anyone anything him her us them your
+mine which whom whether whereas though unless still yet nor without within into onto upon above
+between through towards along beyond were being does done lets here tomorrow yesterday soon finally
+moreover furthermore indeed instead nevertheless nonetheless otherwise similarly likewise
+accordingly overall ultimately essentially sometimes always probably certainly course yes okay
+please thanks thank sorry note remember consider imagine think try ask begin include seven eight
+ten least same very almost finish follow ensure explore discover enjoy check choose create describe
+explain
+""".split())
