@@ -15,15 +15,20 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import select
 import shutil
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sandbox.types import SandboxUnavailable
 
@@ -99,6 +104,40 @@ def build_command(cfg: BwrapConfig) -> list[str]:
     return args
 
 
+class _Spawner:
+    """Starts every sandbox from one long-lived thread.
+
+    bwrap's ``--die-with-parent`` uses PR_SET_PDEATHSIG, which fires when the *thread*
+    that forked it exits; sandboxes started from short-lived pool threads would be
+    killed with them. This thread lives until the process exits.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def _loop(self) -> None:
+        while True:
+            fn, fut = self._jobs.get()
+            try:
+                fut.set_result(fn())
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                fut.set_exception(exc)
+
+    def call(self, fn: Callable[[], Any]) -> Any:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="sandbox-spawner", daemon=True)
+                self._thread.start()
+        fut: Future = Future()
+        self._jobs.put((fn, fut))
+        return fut.result()
+
+
+_SPAWNER = _Spawner()
+
+
 class WorkerDied(RuntimeError):
     """The sandbox process ended or stopped answering."""
 
@@ -118,9 +157,9 @@ class Worker:
         cmd = build_command(self.cfg)
         self._err.seek(0)
         self._err.truncate()
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err,
-                                     bufsize=0, close_fds=True, start_new_session=True,
-                                     env={"PATH": "/usr/bin:/bin"})
+        self.proc = _SPAWNER.call(lambda: subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err, bufsize=0, close_fds=True,
+            start_new_session=True, env={"PATH": "/usr/bin:/bin"}))
         self.jobs = 0
         try:
             hello = self._recv(time.monotonic() + timeout_s)
@@ -171,7 +210,9 @@ class Worker:
             res = self._recv(time.monotonic() + host_timeout_s)
         except (OSError, WorkerDied, ValueError) as exc:
             self.kill()
-            raise WorkerDied(str(exc)) from None
+            self._err.seek(0)
+            tail = self._err.read()[-400:].decode(errors="replace").strip()
+            raise WorkerDied(f"{exc}" + (f" ({tail})" if tail else "")) from None
         self.jobs += 1
         return res
 

@@ -92,6 +92,8 @@ def test_execute_many_runs_concurrently(sbx):
     out = sbx.execute_many(reqs)
     assert [r.stdout for r in out] == [f"{i}\n" for i in range(4)]
     assert time.monotonic() - t0 < 1.9  # 2 workers: two rounds of 0.5 s, not four
+    # Workers started from the (now finished) pool threads must survive them (PDEATHSIG).
+    assert len(sbx._all) == 2 and all(w.alive for w in sbx._all)
 
 
 def test_many_small_programs_stay_warm(sbx):
