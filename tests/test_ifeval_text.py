@@ -100,3 +100,5 @@ def test_language_detection_is_deterministic():
     sample = "Ciao a tutti, questa è una frase scritta in italiano per la prova."
     assert {text.detect_language(sample) for _ in range(5)} == {"it"}
     assert text.detect_language("1234 5678") is None
+    # unseeded langdetect says "cy" or "hr" for this word at random; seed 0 says "hr"
+    assert {text.detect_language.__wrapped__("radio") for _ in range(20)} == {"hr"}
