@@ -1,0 +1,108 @@
+"""One policy update over a rollout batch: epochs x mini-batches x micro-batches.
+
+Reads top to bottom: reference log-probs (KL), old log-probs (importance ratios),
+then for each mini-batch the clipped policy loss (+ KL, - entropy bonus), aggregated
+with mini-batch-global denominators so micro-batching does not change the gradient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from reasoner.algos import aggregate, clipped_policy_loss, kl_penalty
+from reasoner.train.batch import Batch, token_logprobs
+
+
+@dataclass
+class UpdateConfig:
+    epochs: int = 1
+    mini_batch_size: int = 0  # 0 -> the whole batch is one mini-batch
+    micro_batch_size: int = 0  # 0 -> no gradient accumulation
+    clip_low: float = 0.2
+    clip_high: float = 0.2
+    clip_ratio_c: float | None = None
+    loss_agg: str = "seq-mean-token-mean"
+    norm_len: float | None = None  # for seq-mean-token-sum-norm
+    kl_coef: float = 0.0
+    kl_estimator: str = "k3"
+    entropy_coef: float = 0.0
+    max_grad_norm: float = 1.0
+    temperature: float = 1.0
+
+
+def _chunks(idx: torch.Tensor, size: int) -> list[torch.Tensor]:
+    size = size or len(idx)
+    return [idx[i : i + size] for i in range(0, len(idx), size)]
+
+
+@torch.no_grad()
+def batch_logprobs(model: torch.nn.Module, batch: Batch, micro: int, temperature: float) -> torch.Tensor:
+    """Log-probs of all targets of ``batch`` under ``model`` (no grad), micro-batched."""
+    out = torch.zeros_like(batch.mask)
+    device = next(model.parameters()).device
+    for idx in _chunks(torch.arange(batch.size), micro):
+        sub = batch.select(idx).to(device)
+        lp, _ = token_logprobs(model, sub.input_ids, sub.attention_mask, temperature)
+        out[idx, : lp.shape[1]] = lp.cpu()
+    return out
+
+
+def policy_update(policy: torch.nn.Module, ref: torch.nn.Module | None, optimizer: torch.optim.Optimizer,
+                  scheduler: Any, batch: Batch, cfg: UpdateConfig) -> dict[str, float]:
+    """Run the update; returns mean statistics over all mini-batch steps."""
+    if batch.advantages is None:
+        raise ValueError("batch has no advantages")
+    device = next(policy.parameters()).device
+    if cfg.kl_coef > 0:
+        if ref is None:
+            raise ValueError("kl_coef > 0 needs a reference model")
+        batch.ref_logprobs = batch_logprobs(ref, batch, cfg.micro_batch_size, cfg.temperature)
+    mini = cfg.mini_batch_size or batch.size
+    single_pass = cfg.epochs == 1 and mini >= batch.size
+    if not single_pass:  # importance ratios need the pre-update policy's log-probs
+        batch.old_logprobs = batch_logprobs(policy, batch, cfg.micro_batch_size, cfg.temperature)
+    stats: dict[str, list[float]] = {}
+    policy.train()
+    for _ in range(cfg.epochs):
+        perm = torch.randperm(batch.size) if not single_pass else torch.arange(batch.size)
+        for mb_idx in _chunks(perm, mini):
+            optimizer.zero_grad(set_to_none=True)
+            n_tokens = float(batch.mask[mb_idx].sum().clamp(min=1.0))
+            n_seqs = float(len(mb_idx))
+            acc = {"loss": 0.0, "pg_loss": 0.0, "kl": 0.0, "entropy": 0.0, "clip_frac": 0.0, "ratio_max": 0.0}
+            for idx in _chunks(mb_idx, cfg.micro_batch_size):
+                sub = batch.select(idx).to(device)
+                logp, ent = token_logprobs(policy, sub.input_ids, sub.attention_mask, cfg.temperature,
+                                           with_entropy=True, entropy_grad=cfg.entropy_coef != 0)
+                old = sub.old_logprobs if sub.old_logprobs is not None else logp.detach()
+                out = clipped_policy_loss(logp, old, sub.advantages, cfg.clip_low, cfg.clip_high,
+                                          cfg.clip_ratio_c)
+                agg = dict(mode=cfg.loss_agg, norm_len=cfg.norm_len, num_tokens=n_tokens, num_seqs=n_seqs)
+                pg = aggregate(out.loss_mat, sub.mask, **agg)
+                loss = pg
+                if cfg.kl_coef > 0:
+                    kl = aggregate(kl_penalty(logp, sub.ref_logprobs, cfg.kl_estimator), sub.mask, **agg)
+                    loss = loss + cfg.kl_coef * kl
+                    acc["kl"] += float(kl.detach())
+                if cfg.entropy_coef:
+                    loss = loss - cfg.entropy_coef * aggregate(ent, sub.mask, **agg)
+                loss.backward()
+                m = sub.mask
+                acc["loss"] += float(loss.detach())
+                acc["pg_loss"] += float(pg.detach())
+                acc["entropy"] += float((ent.detach() * m).sum()) / n_tokens
+                acc["clip_frac"] += float((out.clipped.float() * m).sum()) / n_tokens
+                acc["ratio_max"] = max(acc["ratio_max"], float((out.ratio * m).max()))
+            gnorm = torch.nn.utils.clip_grad_norm_(policy.parameters(), cfg.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            acc["grad_norm"] = float(gnorm)
+            for k, v in acc.items():
+                stats.setdefault(k, []).append(v)
+    out_stats = {f"actor/{k}": sum(v) / len(v) for k, v in stats.items()}
+    out_stats["actor/lr"] = float(scheduler.get_last_lr()[0])
+    out_stats["actor/updates"] = float(len(stats["loss"]))
+    return out_stats

@@ -1,0 +1,95 @@
+"""Builtin arithmetic task, data sources and the resumable stream."""
+
+import json
+
+import pytest
+
+from reasoner.data.arithmetic import ArithmeticConfig, ArithmeticTask, corrupt, solve, split_of
+from reasoner.data.sources import DataError, load_problems, problems_from_rows
+from reasoner.data.stream import ProblemStream
+from verifiers import get_verifier
+
+
+def test_solution_steps_and_answer():
+    sol = solve([7, 5, 3, 8], ["+", "-", "+"])
+    assert [s.text for s in sol.steps] == ["7 + 5 = 12", "12 - 3 = 9", "9 + 8 = 17"]
+    assert sol.answer == 17 and sol.labels == [True, True, True]
+    assert sol.text.endswith("\\boxed{17}") and sol.text.count("\n") == 3
+
+
+def test_splits_disjoint_by_construction():
+    cfg = ArithmeticConfig(difficulty=2, digits=1)
+    train = {p.metadata["canonical"] for p in ArithmeticTask(cfg, "train", 0).problems(2000)}
+    test = {p.metadata["canonical"] for p in ArithmeticTask(cfg, "test", 0).problems(300)}
+    assert train.isdisjoint(test)
+    assert all(split_of(c, cfg.heldout_fraction) == "test" for c in test)
+
+
+def test_seeded_and_difficulty_knob():
+    a = ArithmeticTask(ArithmeticConfig(difficulty=3), "train", seed=1).problems(5)
+    b = ArithmeticTask(ArithmeticConfig(difficulty=3), "train", seed=1).problems(5)
+    c = ArithmeticTask(ArithmeticConfig(difficulty=3), "train", seed=2).problems(5)
+    assert [p.prompt for p in a] == [p.prompt for p in b] != [p.prompt for p in c]
+    assert all(len(p.metadata["step_labels"]) == 3 for p in a)
+
+
+def test_reference_solutions_verify():
+    v = get_verifier("numeric")
+    for p in ArithmeticTask(ArithmeticConfig(difficulty=3, ops=("+", "-", "*")), "test", 0).problems(50):
+        assert v(p.metadata["solution"], p.ground_truth).correct
+
+
+def test_corrupted_solution_marks_first_error():
+    import random
+
+    rng = random.Random(0)
+    v = get_verifier("numeric")
+    for _ in range(50):
+        ops, operands = ["+", "-", "+"], [rng.randint(1, 9) for _ in range(4)]
+        bad = corrupt(operands, ops, rng)
+        k = bad.first_error
+        assert bad.labels == [i < k for i in range(3)]
+        good = solve(operands, ops)
+        assert bad.steps[:k] == good.steps[:k] and bad.steps[k] != good.steps[k]
+        assert not v(bad.text, str(good.answer)).correct
+
+
+def test_word_problems():
+    p = ArithmeticTask(ArithmeticConfig(difficulty=2, word_problems=1.0), "train", 0).problem(0)
+    assert "apples" in p.prompt[0]["content"]
+
+
+def test_row_without_ground_truth_names_row(tmp_path):
+    f = tmp_path / "d.jsonl"
+    f.write_text(json.dumps({"prompt": "1+1", "answer": "2"}) + "\n" + json.dumps({"prompt": "2+2"}) + "\n")
+    with pytest.raises(DataError, match=r"d\.jsonl row 1: no ground truth under key 'answer'"):
+        load_problems({"source": "jsonl", "train_path": str(f), "task": "math"}, "train")
+
+
+def test_bad_json_line_names_line(tmp_path):
+    f = tmp_path / "d.jsonl"
+    f.write_text('{"prompt": "1", "answer": "1"}\n{oops\n')
+    with pytest.raises(DataError, match=r"d\.jsonl:2: invalid JSON"):
+        load_problems({"source": "jsonl", "train_path": str(f)}, "train")
+
+
+def test_rows_with_template_and_system():
+    probs = problems_from_rows([{"q": "What is 2+2?", "a": "4", "id": 7}], "mem", "math", prompt_key="q",
+                               answer_key="a", id_key="id", system_prompt="Be brief.",
+                               prompt_template="{prompt} Box it.")
+    p = probs[0]
+    assert p.id == "7" and p.ground_truth == "4" and p.task == "math"
+    assert p.prompt == [{"role": "system", "content": "Be brief."},
+                        {"role": "user", "content": "What is 2+2? Box it."}]
+
+
+def test_stream_resumes_exactly():
+    probs = ArithmeticTask(ArithmeticConfig(), "train", 0).problems(10)
+    a = ProblemStream(probs, seed=3)
+    first = [p.id for p in a.next_batch(7)]
+    state = a.state_dict()
+    rest = [p.id for p in a.next_batch(9)]
+    b = ProblemStream(probs, seed=3)
+    b.load_state_dict(state)
+    assert [p.id for p in b.next_batch(9)] == rest
+    assert sorted(first + rest[:3]) == sorted(p.id for p in probs)  # one epoch covers every problem once
