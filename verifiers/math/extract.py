@@ -95,9 +95,10 @@ def _cut_sentence(s: str) -> str:
     """Cut a phrase after "answer is" at the end of its line / sentence."""
     s = s.split("\n", 1)[0].strip()
     if s.startswith("$"):
-        close = s.find("$", 1) if not s.startswith("$$") else s.find("$$", 2)
-        if close > 0:
-            return s[:close + (2 if s.startswith("$$") else 1)]
+        delim = "$$" if s.startswith("$$") else "$"
+        close = re.compile(r"(?<!\\)" + re.escape(delim)).search(s, len(delim))  # not an escaped \$
+        if close:
+            return s[:close.end()]
     # a sentence ends at ". " / "; " followed by a capital letter or at the end;
     # never cut a decimal point ("3.5").
     m = re.search(r"(?<![0-9])\.(?:\s|$)|[.!]\s+(?=[A-Z])|;\s", s)

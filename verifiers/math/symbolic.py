@@ -37,8 +37,12 @@ def _lazy() -> Any:
 
 
 def warmup() -> None:
-    """Import sympy and the parser and parse once (so the first real call is fast)."""
-    _parse("\\frac{1}{2}+x")
+    """Import sympy and the parser and exercise the heavy code paths once (simplify,
+    integrals, inequality solving), so a worker's first real item is not charged for
+    loading them (pool deadlines count from when a worker is ready)."""
+    symbolic_equal("\\frac{1}{2}", "\\int_0^1x dx")
+    symbolic_equal("[-1,1]", "x^2\\leq1")
+    symbolic_equal("\\sqrt{2}", "\\frac{2}{\\sqrt{2}}")
 
 
 def _approx(e: Any) -> float | None:
