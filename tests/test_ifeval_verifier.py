@@ -121,3 +121,18 @@ def test_cli_prints_report_and_writes_json(tmp_path, capsys):
     assert saved["prompt_strict"] == 0.5 and len(saved["results"]) == 2
     with pytest.raises(FileNotFoundError):
         score_ifeval(tmp_path / "absent.jsonl", [])
+
+
+def test_hub_loader_drops_none_kwargs(monkeypatch):
+    import sys
+    import types
+
+    row = {"key": 7, "prompt": "No commas please.", "instruction_id_list": ["punctuation:no_comma",
+           "length_constraints:number_words"],
+           "kwargs": [{"num_words": None, "relation": None},
+                      {"num_words": 3, "relation": "at least"}]}
+    fake = types.ModuleType("datasets")
+    fake.load_dataset = lambda name, split: [row] if (name, split) == ("google/IFEval", "train") else None
+    monkeypatch.setitem(sys.modules, "datasets", fake)
+    report = score_ifeval("google/IFEval", [{"prompt": "No commas please.", "response": "one two three"}])
+    assert report.results[0].key == 7 and report.results[0].strict == [True, True]
