@@ -101,7 +101,7 @@ def _cut_sentence(s: str) -> str:
             return s[:close.end()]
     # a sentence ends at ". " / "; " followed by a capital letter or at the end;
     # never cut a decimal point ("3.5").
-    m = re.search(r"(?<![0-9])\.(?:\s|$)|[.!]\s+(?=[A-Z])|;\s", s)
+    m = re.search(r"\.(?![0-9])|!\s+(?=[A-Z])|;\s", s)
     if m:
         s = s[:m.start()]
     return s.strip().rstrip("!").strip()
