@@ -24,6 +24,7 @@ from verifiers.math.structure import Node, parse_structure
 Symbolic = Callable[[str, str], "tuple[bool | None, str]"]
 Result = tuple["bool | None", str]
 _UNORDERED = ("set", "list", "union")
+_INFINITY = re.compile(r"[+-]?\\infty")
 _IN_PREFIX = re.compile(r"^[a-zA-Z]\\in(?![a-zA-Z])\s*")
 
 
@@ -31,6 +32,8 @@ def atom_equal(g: str, a: str, rel_tol: float, symbolic: Symbolic | None) -> Res
     """Compare two leaf expressions."""
     if g == a:
         return True, "exact"
+    if _INFINITY.fullmatch(g) or _INFINITY.fullmatch(a):  # +-infinity equals only itself
+        return g.lstrip("+") == a.lstrip("+"), "infinity"
     if is_wordy(g) or is_wordy(a):
         return g.replace(" ", "").lower() == a.replace(" ", "").lower(), "text"
     ng, na = parse_number(g), parse_number(a)

@@ -332,6 +332,16 @@ def _values(fn: Fn, env: Env) -> complex | None:
     return v
 
 
+def _divides_by_zero(fn: Fn) -> bool:
+    try:
+        fn({})
+    except ZeroDivisionError:
+        return True
+    except (ValueError, OverflowError, TypeError):
+        return False
+    return False
+
+
 def _verdict(pairs: list[tuple[complex, complex]]) -> bool | None:
     if not pairs:
         return None
@@ -351,6 +361,10 @@ def light_equal(gold: str, answer: str) -> bool | None:
         envs = _envs(vg | va)
     except Unsupported:
         return None
+    if not (vg | va):  # constants: one side dividing by zero is undefined, so not equal
+        zero_div = [_divides_by_zero(f) for f in (fg, fa)]
+        if zero_div[0] != zero_div[1]:
+            return False
     pairs = []
     for env in envs:
         a, b = _values(fg, env), _values(fa, env)

@@ -144,9 +144,16 @@ def parse_structure(s: str) -> Node:
         cells = [[parse_structure(c) for c in split_top(r, "&")] for r in rows]
         if cells and len(cells) <= MAX_ITEMS:
             return ("matrix", cells)
+    if s == "\\emptyset":
+        return ("set", [])
+    if s == "\\mathbb{R}":
+        return ("seq", "(", ")", [("atom", "-" + _INF), ("atom", _INF)])
     union = split_top(s, "\\cup")
     if len(union) > 1:
-        return ("union", [parse_structure(u) for u in union[:MAX_ITEMS]])
+        parts = [parse_structure(u) for u in union[:MAX_ITEMS]]
+        if all(p[0] == "set" for p in parts):  # {1} \cup {2} is the set {1, 2}
+            return ("set", [x for p in parts for x in p[1]])
+        return ("union", parts)
     enc = _enclosed(s)
     if enc is not None:
         op, inner, cl = enc
@@ -162,6 +169,10 @@ def parse_structure(s: str) -> Node:
         items = split_top(s, ";")
     if len(items) > 1:
         return ("list", [parse_structure(x) for x in items[:MAX_ITEMS] if x])
+    if any(op in s for op in ("<", ">", "\\leq", "\\geq")):
+        interval = inequality_to_interval(s)  # also chains: a < x \leq b
+        if interval is not None:
+            return interval
     rel = _rel_split(s)
     if rel is not None:
         interval = inequality_to_interval(s) if rel[1] in ("<", ">", "\\leq", "\\geq") else None
