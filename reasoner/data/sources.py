@@ -104,7 +104,10 @@ def load_problems(cfg: Mapping[str, Any], split: str) -> list[Problem]:
             heldout_fraction=float(cfg.get("heldout_fraction", 0.1)),
         )
         n = int(cfg.get("train_size" if split == "train" else "test_size", 1000))
-        return ArithmeticTask(acfg, split, seed=int(cfg.get("seed", 0))).problems(n)
+        problems = ArithmeticTask(acfg, split, seed=int(cfg.get("seed", 0))).problems(n)
+        for p in problems:
+            p.task = str(cfg.get("task") or p.task)
+        return problems
     if kind == "jsonl":
         path = cfg.get(f"{split}_path") or (cfg.get("path") if split == "train" else None)
         if not path:

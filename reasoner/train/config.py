@@ -62,4 +62,5 @@ def update_config(cfg: Mapping[str, Any]) -> UpdateConfig:
         entropy_coef=float(algo.get("entropy_coef", 0.0)),
         max_grad_norm=float(train.get("max_grad_norm", 1.0)),
         temperature=float(cfg["rollout"].get("temperature", 1.0)),
+        tis_cap=(float(algo["tis_cap"]) if algo.get("tis_cap") is not None else None),
     )

@@ -106,6 +106,8 @@ def run_rl(cfg: Mapping[str, Any]) -> dict[str, Any]:
         start = int(state["step"])
         _truncate_metrics(out_dir / "metrics.jsonl", start)
     engine.sync_weights(policy)
+    if not resume_from:
+        torch.manual_seed(int(cfg["seed"]))  # after model building/loading, which may draw random numbers
 
     logger = MetricsLogger(out_dir, steps, kind=cfg.get("logger", {}).get("kind", "console"),
                            console=bool(cfg.get("logger", {}).get("console", True)), append=start > 0)
@@ -144,6 +146,12 @@ def run_rl(cfg: Mapping[str, Any]) -> dict[str, Any]:
             if eval_problems and eval_every and (step % eval_every == 0 or step == steps):
                 ev = heldout_accuracy(engine, tokenizer, eval_problems, reward, greedy)
                 metrics.update({f"eval/{k}": v for k, v in ev.items()})
+            benchmarks = train.get("benchmarks") or []
+            if benchmarks and eval_every and (step % eval_every == 0 or step == steps):
+                from evals.training import evaluate_during_training
+
+                metrics.update(evaluate_during_training(engine, tokenizer, benchmarks, step=step,
+                                                        output_dir=out_dir / "evals"))
             logger.log(step, metrics)
             last = metrics
             if save_every and step % save_every == 0 and step != steps:

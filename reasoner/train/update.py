@@ -31,6 +31,7 @@ class UpdateConfig:
     entropy_coef: float = 0.0
     max_grad_norm: float = 1.0
     temperature: float = 1.0
+    tis_cap: float | None = None  # truncated importance sampling: weight min(pi_old / pi_behaviour, cap)
 
 
 def _chunks(idx: torch.Tensor, size: int) -> list[torch.Tensor]:
@@ -72,7 +73,8 @@ def policy_update(policy: torch.nn.Module, ref: torch.nn.Module | None, optimize
             optimizer.zero_grad(set_to_none=True)
             n_tokens = float(batch.mask[mb_idx].sum().clamp(min=1.0))
             n_seqs = float(len(mb_idx))
-            acc = {"loss": 0.0, "pg_loss": 0.0, "kl": 0.0, "entropy": 0.0, "clip_frac": 0.0, "ratio_max": 0.0}
+            acc = {"loss": 0.0, "pg_loss": 0.0, "kl": 0.0, "entropy": 0.0, "clip_frac": 0.0, "ratio_max": 0.0,
+                   "logprob_diff_mean": 0.0, "logprob_diff_max": 0.0}
             for idx in _chunks(mb_idx, cfg.micro_batch_size):
                 sub = batch.select(idx).to(device)
                 logp, ent = token_logprobs(policy, sub.input_ids, sub.attention_mask, cfg.temperature,
@@ -80,6 +82,13 @@ def policy_update(policy: torch.nn.Module, ref: torch.nn.Module | None, optimize
                 old = sub.old_logprobs if sub.old_logprobs is not None else logp.detach()
                 out = clipped_policy_loss(logp, old, sub.advantages, cfg.clip_low, cfg.clip_high,
                                           cfg.clip_ratio_c)
+                # Rollout-vs-trainer mismatch (e.g. vLLM kernels): |log pi_old - log pi_behaviour|.
+                diff = (old - sub.behaviour_logprobs).abs() * sub.mask
+                acc["logprob_diff_mean"] += float(diff.sum()) / n_tokens
+                acc["logprob_diff_max"] = max(acc["logprob_diff_max"], float(diff.max()))
+                if cfg.tis_cap is not None:
+                    w = torch.exp((old - sub.behaviour_logprobs).clamp(-20.0, 20.0)).clamp(max=cfg.tis_cap)
+                    out.loss_mat = out.loss_mat * w.detach()
                 agg = dict(mode=cfg.loss_agg, norm_len=cfg.norm_len, num_tokens=n_tokens, num_seqs=n_seqs)
                 pg = aggregate(out.loss_mat, sub.mask, **agg)
                 loss = pg
@@ -95,7 +104,7 @@ def policy_update(policy: torch.nn.Module, ref: torch.nn.Module | None, optimize
                 acc["pg_loss"] += float(pg.detach())
                 acc["entropy"] += float((ent.detach() * m).sum()) / n_tokens
                 acc["clip_frac"] += float((out.clipped.float() * m).sum()) / n_tokens
-                acc["ratio_max"] = max(acc["ratio_max"], float((out.ratio * m).max()))
+                acc["ratio_max"] = max(acc["ratio_max"], float((out.ratio.detach() * m).max()))
             gnorm = torch.nn.utils.clip_grad_norm_(policy.parameters(), cfg.max_grad_norm)
             optimizer.step()
             scheduler.step()
