@@ -74,7 +74,12 @@ def build_command(cfg: BwrapConfig) -> list[str]:
         args += [unshare, "--net", "--", bwrap, "--cap-drop", "ALL"]
         args += [x for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL") for x in ("--cap-add", cap)]
     else:
-        args += [bwrap, "--unshare-user", "--disable-userns", "--unshare-net"]
+        unshare = shutil.which("unshare")
+        if unshare:  # a netns whose loopback is down (bwrap's own --unshare-net brings lo up)
+            args += [unshare, "--user", "--map-current-user", "--net", "--", bwrap]
+        else:
+            args += [bwrap, "--unshare-net"]
+        args += ["--unshare-user", "--disable-userns"]
     args += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
              "--die-with-parent", "--new-session", "--as-pid-1", "--clearenv",
              "--hostname", "sandbox", "--setenv", "PATH", "/usr/bin:/bin"]
