@@ -40,7 +40,7 @@ def test_the_set_is_big_and_balanced():
 @pytest.fixture(scope="module", autouse=True)
 def warm():
     """Start the guarded sympy worker once, so per-item times below do not include it."""
-    assert get_verifier("math")(r"\boxed{\{1,2\}}", r"\{1\}\cup\{2\}").correct
+    assert get_verifier("math")(r"\boxed{x^2 \le 4}", "[-2, 2]").correct
 
 
 @pytest.mark.parametrize("category", sorted(set(BY_CAT) - {"adversarial"}))
@@ -79,7 +79,7 @@ def test_adversarial_inputs_under_a_one_second_pool_deadline():
     """Through a VerifierPool with a 1 s hard deadline per item: every verdict is still right."""
     rows = BY_CAT["adversarial"]
     items = [(response_text(r), r["gold"]) for r in rows]
-    with VerifierPool("math", workers=2, timeout_s=1.0) as pool:
+    with VerifierPool("math", workers=1, timeout_s=1.0) as pool:
         pool.start()
         out = pool.map(items)
         retry = [i for i, v in enumerate(out) if v.info.get("timeout")]

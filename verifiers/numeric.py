@@ -70,3 +70,7 @@ class NumericVerifier:
         ok = got == want
         return Verdict(score=1.0 if ok else 0.0, correct=ok, extracted=answer,
                        reason=None if ok else "wrong answer")
+
+    def quick(self, response: str, ground_truth: Any, **meta: Any) -> Verdict:
+        """The whole check is cheap and bounded, so a VerifierPool runs it in-process."""
+        return self(response, ground_truth, **meta)
