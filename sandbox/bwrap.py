@@ -18,6 +18,7 @@ import os
 import queue
 import select
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -143,6 +144,15 @@ class _Spawner:
 _SPAWNER = _Spawner()
 
 
+def _child_of(pid: int) -> int | None:
+    """The host pid of bwrap's child (the supervisor, PID 1 inside)."""
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return int(kids[0]) if len(kids) == 1 else None
+    except (OSError, ValueError):
+        return None
+
+
 class WorkerDied(RuntimeError):
     """The sandbox process ended or stopped answering."""
 
@@ -154,6 +164,7 @@ class Worker:
         self.cfg = cfg
         self.uid = cfg.uid_base + index if cfg.resolved_mode() == "root" else None
         self.proc: subprocess.Popen[bytes] | None = None
+        self.supervisor_pid: int | None = None
         self.jobs = 0
         self._err = tempfile.TemporaryFile()
 
@@ -178,6 +189,7 @@ class Worker:
         if not hello.get("ready"):
             self.kill()
             raise SandboxUnavailable(f"sandbox supervisor sent {hello!r}")
+        self.supervisor_pid = _child_of(self.proc.pid)
 
     @property
     def alive(self) -> bool:
@@ -226,7 +238,13 @@ class Worker:
         if self.proc is None:
             return
         if self.proc.poll() is None:
+            if self.supervisor_pid:  # still bwrap's unreaped child, so the pid cannot be reused yet
+                try:
+                    os.kill(self.supervisor_pid, signal.SIGKILL)
+                except OSError:
+                    pass
             self.proc.kill()
+        self.supervisor_pid = None
         self.proc.wait()
         for stream in (self.proc.stdin, self.proc.stdout):
             if stream is not None:

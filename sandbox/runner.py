@@ -28,7 +28,7 @@ WORK = "/tmp"
 PRELOAD = ("types", "traceback", "atexit", "typing", "re", "math", "collections", "itertools", "functools",
            "heapq", "bisect", "string", "random", "copy", "fractions", "statistics", "decimal")
 _libc = ctypes.CDLL(None, use_errno=True)
-PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP = 4, 38, 22
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP = 1, 4, 38, 22
 CLONE_NEWUSER = 0x10000000
 _ARCH = {"x86_64": (0xC000003E, 272, 56, 435), "aarch64": (0xC00000B7, 97, 220, 435)}
 
@@ -261,6 +261,8 @@ def _clean(uid: int | None) -> bool:
         if switched:
             os.setresuid(-1, 0, -1)
             os.setresgid(-1, 0, -1)
+            # A euid change clears the parent-death signal bwrap armed; re-arm it.
+            _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     return ok
 
 

@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -179,3 +180,47 @@ def test_remote_backend_speaks_sandboxfusion(fusion):
 def test_remote_backend_unreachable_is_a_result():
     r = RemoteBackend("http://127.0.0.1:9").execute("print(1)", limits=Limits(timeout_s=1))
     assert r.status == "killed" and "unreachable" in r.reason
+
+
+def test_host_watchdog_kills_a_hung_sandbox(sbx, monkeypatch):
+    import signal
+
+    import sandbox.pool as pool_mod
+
+    one = Sandbox(concurrency=1, config=sbx.config)
+    try:
+        one.check()
+        worker = one._all[0]
+        ppid = lambda p: Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[1]
+        supervisor = [int(p) for p in os.listdir("/proc") if p.isdigit() and ppid(p) == str(worker.proc.pid)]
+        assert len(supervisor) == 1
+        os.kill(supervisor[0], signal.SIGSTOP)  # the supervisor stops answering
+        monkeypatch.setattr(pool_mod, "HOST_GRACE_S", 0.5)
+        r = one.execute("print(1)", timeout_s=0.5)
+        assert r.status == "killed" and "did not answer" in r.reason
+        deadline = time.monotonic() + 5
+        while Path(f"/proc/{supervisor[0]}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)  # SIGKILLed: the kernel is tearing the namespace down
+        assert not Path(f"/proc/{supervisor[0]}").exists()
+        assert one.execute("print(2)").stdout == "2\n"  # a fresh sandbox replaced it
+    finally:
+        one.close()
+
+
+def test_supervisor_dies_with_bwrap_after_jobs(sbx):
+    """The parent-death signal must survive the supervisor's per-job clean-up (euid switch)."""
+    import signal
+
+    one = Sandbox(concurrency=1, config=sbx.config)
+    try:
+        assert one.execute("open('/tmp/x', 'w').write('1')").status == "ok"
+        worker = one._all[0]
+        sup = worker.supervisor_pid
+        assert sup and Path(f"/proc/{sup}").exists()
+        os.kill(worker.proc.pid, signal.SIGKILL)  # only bwrap, not the supervisor
+        deadline = time.monotonic() + 5
+        while Path(f"/proc/{sup}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not Path(f"/proc/{sup}").exists()
+    finally:
+        one.close()
