@@ -296,7 +296,8 @@ def test_cannot_read_expected_outputs(env):
              "                found.append(f)\n        except OSError:\n            pass\n"
              "blob = open('/proc/self/cmdline').read() + str(os.environ) + open('/proc/1/cmdline').read()\n"
              "print(needle in blob or bool(found), input())\n")
-    verdict = CodeVerifier(backend=pool, timeout_s=20)(thief, {"inputs": ["1\n"], "outputs": ["EXPECTED-9f2c"]})
+    truth = {"inputs": ["1\n"], "outputs": ["EXPECTED-9f2c"]}
+    verdict = CodeVerifier(backend=pool, timeout_s=20)(thief, truth)
     _assert_host_clean(pool, listeners)
     assert verdict.score == 0.0 and "got 'False 1" in verdict.reason
 
