@@ -150,7 +150,7 @@ def main() -> None:
         results[name] = json.loads(line[-1][7:])
     samples = args.steps * COMMON["batch_size"]
     base = accuracy(model, work, args.heldout)
-    for name, r in results.items():
+    for r in results.values():
         r["samples_per_s"] = samples / r["seconds"]
         r["heldout_accuracy"] = accuracy(r["policy_path"], work, args.heldout)
     print(f"setting: {args.steps} steps x {COMMON['batch_size']} samples (group {COMMON['group_size']}), "

@@ -5,7 +5,7 @@ Registered by name in `ADVANTAGE_ESTIMATORS` so presets pick one by config.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 

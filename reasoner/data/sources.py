@@ -7,8 +7,9 @@ raises an error naming the file (or dataset) and row, before any model is loaded
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from reasoner.data.arithmetic import ArithmeticConfig, ArithmeticTask
 from reasoner.types import Problem

@@ -7,8 +7,9 @@ source's score for logging; ``correct`` comes from the verifier source when pres
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from reasoner.rewards.verifier import VerifierReward
 from reasoner.types import Group
@@ -30,7 +31,7 @@ class RewardPipeline:
         self.sources = sources
 
     @classmethod
-    def from_config(cls, cfg: Mapping[str, Any]) -> "RewardPipeline":
+    def from_config(cls, cfg: Mapping[str, Any]) -> RewardPipeline:
         sources = []
         for i, s in enumerate(cfg.get("sources", [])):
             kind = s.get("type")

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from verifiers import Verdict, get_verifier, safe_call
-
 from reasoner.types import Group
+from verifiers import Verdict, get_verifier, safe_call
 
 
 class VerifierReward:

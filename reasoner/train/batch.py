@@ -29,7 +29,7 @@ class Batch:
     def size(self) -> int:
         return self.input_ids.shape[0]
 
-    def select(self, idx: torch.Tensor | list[int]) -> "Batch":
+    def select(self, idx: torch.Tensor | list[int]) -> Batch:
         """Rows ``idx``, with trailing all-padding columns trimmed (less compute)."""
         idx_t = torch.as_tensor(idx, dtype=torch.long)
         rows = {f.name: (getattr(self, f.name)[idx_t] if getattr(self, f.name) is not None else None)
@@ -46,7 +46,7 @@ class Batch:
                 out[k] = v[:, : width - 1]
         return Batch(**out)
 
-    def to(self, device: str | torch.device) -> "Batch":
+    def to(self, device: str | torch.device) -> Batch:
         return replace(self, **{f.name: getattr(self, f.name).to(device)
                                 for f in fields(self) if getattr(self, f.name) is not None})
 

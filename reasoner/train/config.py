@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from reasoner.algos import ADVANTAGE_ESTIMATORS, AGG_MODES, KL_ESTIMATORS
 from reasoner.train.update import UpdateConfig
@@ -31,7 +32,8 @@ def validate_rl(cfg: Mapping[str, Any]) -> None:
              f"train.micro_batch_size={micro} does not divide the mini-batch size {mini or bs}")
     _require(algo.get("advantage") in ADVANTAGE_ESTIMATORS,
              f"algo.advantage={algo.get('advantage')!r} is unknown; choose one of {sorted(ADVANTAGE_ESTIMATORS)}")
-    _require(algo.get("loss_agg") in AGG_MODES, f"algo.loss_agg={algo.get('loss_agg')!r} is unknown; choose one of {AGG_MODES}")
+    _require(algo.get("loss_agg") in AGG_MODES,
+             f"algo.loss_agg={algo.get('loss_agg')!r} is unknown; choose one of {AGG_MODES}")
     _require(algo.get("kl_estimator", "k3") in KL_ESTIMATORS,
              f"algo.kl_estimator={algo.get('kl_estimator')!r} is unknown; choose one of {KL_ESTIMATORS}")
     _require(float(algo.get("clip_low", 0.2)) >= 0 and float(algo.get("clip_high", 0.2)) >= 0,

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import torch
 
@@ -17,7 +18,13 @@ from reasoner.algos import ADVANTAGE_ESTIMATORS, broadcast_to_tokens
 from reasoner.data.sources import load_problems
 from reasoner.data.stream import ProblemStream
 from reasoner.logging.metrics import MetricsLogger
-from reasoner.models.loading import load_causal_lm, load_tokenizer, pick_device, quiet_transformers, resolve_model_path
+from reasoner.models.loading import (
+    load_causal_lm,
+    load_tokenizer,
+    pick_device,
+    quiet_transformers,
+    resolve_model_path,
+)
 from reasoner.rewards.pipeline import RewardPipeline
 from reasoner.rollout.groups import build_engine, rollout_groups, sampling_params
 from reasoner.train import checkpoint as ckpt

@@ -8,21 +8,29 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import torch
 
 from reasoner.data.chat import encode_prompt
 from reasoner.data.sources import DataError, load_problems
 from reasoner.logging.metrics import MetricsLogger
-from reasoner.models.loading import load_causal_lm, load_tokenizer, pick_device, quiet_transformers, resolve_model_path
+from reasoner.models.loading import (
+    load_causal_lm,
+    load_tokenizer,
+    pick_device,
+    quiet_transformers,
+    resolve_model_path,
+)
 from reasoner.train.batch import token_logprobs
 from reasoner.train.optim import build_optimizer
 from reasoner.types import Problem
 
 
-def sft_examples(problems: list[Problem], tokenizer: Any, response_key: str = "solution") -> list[tuple[list[int], list[int]]]:
+def sft_examples(problems: list[Problem], tokenizer: Any,
+                 response_key: str = "solution") -> list[tuple[list[int], list[int]]]:
     """(prompt ids, response ids + eos) per problem; the response is ``metadata[response_key]``."""
     out = []
     for i, p in enumerate(problems):
