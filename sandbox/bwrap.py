@@ -13,6 +13,7 @@ Two modes, chosen by who we are:
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import queue
@@ -46,6 +47,10 @@ class BwrapConfig:
     uid_base: int = 60000
     tmp_mb: int = 64
     extra_ro_binds: tuple[str, ...] = ()
+    # Every worker built from this config gets its own uid (uid_base, uid_base + 1, ...), so
+    # pools sharing a config never share a process-count budget. Configs with overlapping
+    # uid ranges would.
+    _uids: itertools.count = field(default_factory=itertools.count, init=False, repr=False, compare=False)
 
     def resolved_mode(self) -> str:
         if self.mode != "auto":
@@ -162,7 +167,8 @@ class Worker:
 
     def __init__(self, cfg: BwrapConfig, index: int) -> None:
         self.cfg = cfg
-        self.uid = cfg.uid_base + index if cfg.resolved_mode() == "root" else None
+        self.index = index
+        self.uid = cfg.uid_base + next(cfg._uids) if cfg.resolved_mode() == "root" else None
         self.proc: subprocess.Popen[bytes] | None = None
         self.supervisor_pid: int | None = None
         self.jobs = 0
