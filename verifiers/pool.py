@@ -216,7 +216,7 @@ class VerifierPool:
         self._pool.append(self._spawn())
 
     def _run(self, items: list, todo: deque, results: list, timeout: float) -> None:
-        while len(self._pool) < min(self.workers, len(todo)) or not self._pool:
+        while len(self._pool) < self.workers:
             self._pool.append(self._spawn())
         startup_failures = 0
         while todo or any(w.job for w in self._pool):

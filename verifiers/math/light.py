@@ -305,6 +305,8 @@ def compile_expr(text: str) -> tuple[Fn, frozenset[str]]:
         fn = p.parse()
     except RecursionError as exc:
         raise Unsupported("nested too deeply") from exc
+    except (ArithmeticError, ValueError, IndexError, TypeError) as exc:  # e.g. 2\frac{1}{0}
+        raise Unsupported(f"cannot compile: {type(exc).__name__}") from exc
     return fn, frozenset(p.variables)
 
 

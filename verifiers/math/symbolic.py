@@ -13,6 +13,7 @@ process that is killed on timeout (see ``verifiers.math.verifier``).
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 MAX_CHARS = 400
@@ -23,16 +24,22 @@ MAX_TERMS = 1000.0
 _sympy: Any = None
 
 
+_EAGER = re.compile(r"\\binom|!|\\choose")
+_BIG_LITERAL = re.compile(r"[0-9]{5,}|\^")
+_I: Any = None
+
+
 class Refused(Exception):
     """The expression is too large or too dangerous to evaluate."""
 
 
 def _lazy() -> Any:
-    global _sympy
+    global _sympy, _I
     if _sympy is None:
         import sympy
 
         _sympy = sympy
+        _I = sympy.Symbol("i")
     return _sympy
 
 
@@ -55,6 +62,8 @@ def _approx(e: Any) -> float | None:
             return float(e)
         if e in (sp.pi, sp.E):
             return float(e)
+        if e is sp.I or e == _I:  # the imaginary unit: magnitude 1
+            return 1.0
         if e.is_Add or e.is_Mul:
             vals = [_approx(a) for a in e.args]
             if any(v is None for v in vals):
@@ -103,6 +112,9 @@ def check_safe(expr: Any) -> None:
 def _parse(s: str) -> Any:
     if len(s) > MAX_CHARS:
         raise Refused("too long for symbolic parsing")
+    if _EAGER.search(s) and _BIG_LITERAL.search(s):
+        # the parser itself evaluates binomials / factorials of numbers: refuse before it does
+        raise Refused("binomial or factorial of a large number")
     sp = _lazy()
     from latex2sympy2_extended import latex2sympy
 

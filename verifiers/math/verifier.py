@@ -57,7 +57,10 @@ def _symbolic_service(timeout_s: float, rel_tol: float) -> Any:
     with _service_lock:
         pool = _services.get(key)
         if pool is None:
-            pool = VerifierPool(SymbolicTask(rel_tol), workers=1, timeout_s=timeout_s, fast_path=False)
+            # two workers: after one is killed on a timeout the other is still warm, so the
+            # next call does not wait for a replacement to start
+            pool = VerifierPool(SymbolicTask(rel_tol), workers=2, timeout_s=timeout_s, fast_path=False,
+                                startup_timeout_s=60.0)
             _services[key] = pool
         return pool
 
@@ -147,8 +150,14 @@ class MathVerifier:
 
     def quick(self, response: str, ground_truth: Any, **meta: Any) -> Verdict | None:
         """The verdict from the cheap bounded checks, or None when sympy is needed."""
+        try:
+            return self._quick(response, ground_truth, **meta)
+        except Exception as exc:  # noqa: BLE001 - a bug here must not crash training
+            return Verdict.fail(f"math verifier error: {type(exc).__name__}: {exc}")
+
+    def _quick(self, response: str, ground_truth: Any, **meta: Any) -> Verdict | None:
         if isinstance(ground_truth, (list, tuple)):
-            return None if len(ground_truth) != 1 else self.quick(response, ground_truth[0], **meta)
+            return None if len(ground_truth) != 1 else self._quick(response, ground_truth[0], **meta)
         prep = self._prepare(response, ground_truth)
         if isinstance(prep, Verdict):
             return prep
@@ -169,8 +178,11 @@ class MathVerifier:
         fast = self.quick(response, ground_truth, **meta)
         if fast is not None:
             return fast
-        raw, method, ans, gold = self._prepare(response, ground_truth)  # type: ignore[misc]
-        return self._symbolic(raw, method, ans, gold)
+        try:
+            raw, method, ans, gold = self._prepare(response, ground_truth)  # type: ignore[misc]
+            return self._symbolic(raw, method, ans, gold)
+        except Exception as exc:  # noqa: BLE001 - never raise into the trainer
+            return Verdict.fail(f"math verifier error: {type(exc).__name__}: {exc}")
 
     def _symbolic(self, raw: str, method: str, ans: str, gold: str) -> Verdict:
         from verifiers.pool import in_worker
