@@ -110,7 +110,10 @@ def build_command(cfg: BwrapConfig) -> list[str]:
         args += ["--ro-bind", root, root]
     args += ["--perms", "0755", "--dir", "/sandbox", "--ro-bind", str(RUNNER), "/sandbox/runner.py",
              "--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(cfg.tmp_mb << 20), "--tmpfs", "/tmp", "--chdir", "/tmp",
+             "--perms", "1777", "--size", str(cfg.tmp_mb << 20), "--tmpfs", "/tmp",
+             # bwrap's own root and /dev tmpfs are owned by the sandbox user in userns mode:
+             # make them read-only so that /tmp (size-limited, wiped per job) is the only writable place.
+             "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp",
              "--", cfg.python, "-I", "/sandbox/runner.py"]
     return args
 

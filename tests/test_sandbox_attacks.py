@@ -163,7 +163,8 @@ def test_dns(env):
 
 def test_write_outside_temp_dir(env):
     targets = [str(HOST_SENTINEL).replace("/tmp", "/usr"), "/etc/evil", "/sandbox/evil", "/root/evil",
-               "/usr/lib/evil", str(Path(__file__).parent / "evil"), "/proc/evil", "/dev/shm/evil"]
+               "/usr/lib/evil", str(Path(__file__).parent / "evil"), "/proc/evil", "/dev/shm/evil", "/evil",
+               "/dev/evil"]
     r = run(env, TRY + f"for p in {targets!r}:\n    t(p, lambda: open(p, 'w').write('x'))\n"
             "open('/tmp/fine', 'w').write('ok')\nprint('tmp ok')\n")
     assert r.stdout.count("blocked") == len(targets) and "tmp ok" in r.stdout

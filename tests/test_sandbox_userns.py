@@ -28,6 +28,9 @@ out["bomb"] = sb.execute("import os\nwhile True:\n    try: os.fork()\n    except
 out["nest"] = sb.execute("import ctypes\nprint(ctypes.CDLL(None).unshare(0x10000000))").stdout.strip()
 out["init"] = sb.execute("import os\nos.kill(1, 9)\nprint('ok')").stdout.strip()
 out["after"] = sb.execute("import os\nprint(sorted(os.listdir('/tmp')))").stdout.strip()
+w = ("for p in ('/x', '/etc/x', '/dev/x', '/dev/shm/x', '/sandbox/x'):\n"
+     "    try: open(p, 'w'); print(p)\n    except OSError: pass")
+out["written"] = sb.execute(w).stdout.strip()
 sb.close()
 print(json.dumps(out))
 """
@@ -48,6 +51,7 @@ def test_userns_mode_from_an_unprivileged_uid():
     assert "Network is unreachable" in out["net"]
     assert out["bomb"] in ("timeout", "killed", "error")
     assert out["nest"] == "-1" and out["init"] == "ok" and out["after"] == "['main.py']"
+    assert out["written"] == "", f"writable outside /tmp: {out['written']}"
     leftovers = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
