@@ -85,6 +85,8 @@ def evaluate_problems(problems: Sequence[Problem], bcfg: Mapping[str, Any], out_
     if log and done:
         log(f"[eval {name}] resuming: {len(done)} problems already scored, {len(todo)} to go")
 
+    progress = {"next": 0}
+
     def score_and_write(chunk: list[Problem], gens: list[Generated]) -> None:
         scored = scorer.score([(p, [g["response"] for g in gen]) for p, gen in zip(chunk, gens, strict=True)])
         for p, gen, recs in zip(chunk, gens, scored, strict=True):
@@ -95,7 +97,8 @@ def evaluate_problems(problems: Sequence[Problem], bcfg: Mapping[str, Any], out_
             if rows:
                 store.append(rows)
                 done[p.id] = rows
-        if log:
+        if log and (len(done) >= progress["next"] or len(done) == len(problems)):
+            progress["next"] = len(done) + max(1, len(problems) // 10)
             log(f"[eval {name}] {len(done)}/{len(problems)} problems scored")
 
     step = max(1, int(batch_problems))

@@ -115,3 +115,13 @@ def test_ifeval_matches_evals_ifeval_on_a_slice(tmp_path, shared_data):
 @pytest.mark.slow
 def test_ifeval_full_matches_evals_ifeval(tmp_path, shared_data):
     _ifeval_check(tmp_path, shared_data, None)
+
+
+def test_humaneval_completion_format(tmp_path, shared_data):
+    """The official HumanEval sample format: task_id + a completion that continues the prompt."""
+    rows = [{"task_id": r["task_id"], "completion": r["canonical_solution"]}
+            for r in _rows(shared_data, "humaneval/HumanEval.jsonl")[:12]]
+    got = score(tmp_path, shared_data, "humaneval", rows)
+    assert got["num_problems"] == 12 and got["pass@1"] == 1.0
+    broken = [{**r, "completion": r["completion"].replace("return", "return None and", 1)} for r in rows]
+    assert score(tmp_path, shared_data, "humaneval", broken, tag="broken")["pass@1"] < 0.5
