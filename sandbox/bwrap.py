@@ -35,6 +35,7 @@ from typing import Any
 from sandbox.types import SandboxUnavailable
 
 RUNNER = Path(__file__).with_name("runner.py")
+MAX_FRAME = 256 << 20  # a result frame is at most ~2x max_output_bytes, JSON-escaped
 _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternatives")
 
 
@@ -222,6 +223,8 @@ class Worker:
 
     def _recv(self, deadline: float) -> dict:
         (length,) = struct.unpack("<I", self._read(4, deadline))
+        if length > MAX_FRAME:
+            raise WorkerDied(f"sandbox sent an oversized frame ({length} bytes)")
         return json.loads(self._read(length, deadline))
 
     def run(self, job: dict, host_timeout_s: float) -> dict:
