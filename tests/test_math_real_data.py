@@ -93,3 +93,16 @@ def test_aime_answers_verify_as_integers(year):
     false_pos = [i for i, j in enumerate(perm) if rows[i]["answer"] != rows[j]["answer"]
                  and v(f"\\boxed{{{rows[i]['answer']}}}", rows[j]["answer"]).correct]
     assert not false_pos
+
+
+def test_prm800k_answer_headings_are_extracted():
+    """PRM800K solutions end with "# Answer\\n\\n<answer>": that is what gets compared."""
+    rows = _rows("prm800k_samples/phase2_train_sample.jsonl")
+    v = get_verifier("math")
+    for r in rows:
+        q = r["question"]
+        text = "\n\n".join(q["pre_generated_steps"])
+        assert v(text, q["pre_generated_answer"]).correct
+        out = v(text, q["ground_truth_answer"])
+        assert out.extracted == q["pre_generated_answer"]
+        assert out.correct == (q["pre_generated_answer"] == q["ground_truth_answer"])

@@ -62,6 +62,8 @@ add(E, "#### 18\nThe answer is 20", "18", True)
 add(E, r"\boxed{7} #### 9", "7", True)
 add(E, r"The answer is 6. \boxed{8}", "8", True)
 add(E, "The answer is 6! Great.", "6", True)
+add(E, "So the sum is 15.\n\n# Answer\n\n15", "15", True)
+add(E, "Steps: 3 + 4 = 7 and 7 * 2 = 14.\n\n# Answer\n\n\\frac{7}{2}", "14", False)
 # strict mode: a box is required
 S = "strict"
 add(S, r"The answer is 5", "5", False, strict=True)

@@ -4,7 +4,8 @@ Extractors, tried in a configurable order (the first that finds something wins):
 
 - ``boxed``: the last top-level ``\\boxed{...}`` or ``\\fbox{...}`` (nested braces).
 - ``hash``: GSM8K's ``#### 42`` (text after the last ``####`` on its line).
-- ``answer``: "The (final) answer is X", "Answer: X", "**Final Answer:** X".
+- ``answer``: "The (final) answer is X", "Answer: X", "**Final Answer:** X", and a
+  "# Answer" heading followed by the answer (PRM800K's format).
 - ``last_number``: the last number in the text.
 
 Everything here is linear in the length of the text (no backtracking regexes,
@@ -24,6 +25,7 @@ MAX_BOX_CHARS = 100_000  # a box longer than this is not an answer (normalisatio
 
 _BOX_START = re.compile(r"\\(?:boxed|fbox)\b")
 _ANSWER_IS = re.compile(r"(?i)\b(?:final\s+answer|answer)\s*(?:\*\*\s*)?(?:is\s*[:=]?|[:：])\s*(?:\*\*)?\s*")
+_ANSWER_HEADING = re.compile(r"(?im)^[ \t]*#+[ \t]*(?:final[ \t]+)?answer[ \t]*:?[ \t]*\n\s*")
 _NUMBER = re.compile(r"(?<![0-9.])-?[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?(?:/[0-9]+)?(?![0-9])")
 
 
@@ -111,6 +113,9 @@ def _extract_answer_phrase(text: str) -> str | None:
     last = None
     for m in _ANSWER_IS.finditer(text):
         last = m
+    for m in _ANSWER_HEADING.finditer(text):  # PRM800K style "# Answer\n\n42"
+        if last is None or m.start() > last.start():
+            last = m
     if last is None:
         return None
     cand = _cut_sentence(text[last.end():last.end() + MAX_ANSWER_CHARS])
