@@ -125,33 +125,41 @@ def evaluate_problems(problems: Sequence[Problem], bcfg: Mapping[str, Any], out_
     return results
 
 
-def _generator(cfg: Mapping[str, Any], n: int) -> tuple[Produce, str]:
-    """Load the model and engine; a function sampling ``n`` responses per problem."""
-    import torch
+def _generator(cfg: Mapping[str, Any], n: int) -> Produce:
+    """A function sampling ``n`` responses per problem; it loads the model on its first call
+    (a resumed run with nothing left to do never loads it)."""
+    from reasoner.rollout.groups import rollout_groups, sampling_params
 
-    from reasoner.models import loading
-    from reasoner.rollout.groups import build_engine, rollout_groups, sampling_params
-
-    loading.quiet_transformers()
-    torch.set_num_threads(int(cfg.get("threads", 1)))
-    torch.manual_seed(int(cfg.get("seed", 0)))
-    mcfg = cfg["model"]
-    path = loading.resolve_model_path(str(mcfg["path"]), mcfg.get("tiny"), mcfg.get("cache_dir"))
-    tokenizer = loading.load_tokenizer(path)
-    device = loading.pick_device(cfg.get("device", "auto"))
-    model = loading.load_causal_lm(path, mcfg.get("dtype", "float32"), device, trainable=False)
-    engine = build_engine(cfg["rollout"], model, tokenizer)
     params = sampling_params(cfg["rollout"])
     if n > 1 and params.greedy:
         _stderr(f"[eval] warning: n={n} with temperature 0 (greedy) gives {n} identical samples; "
                 "set rollout.temperature")
+    state: dict[str, Any] = {}
+
+    def load() -> None:
+        import torch
+
+        from reasoner.models import loading
+        from reasoner.rollout.groups import build_engine
+
+        loading.quiet_transformers()
+        torch.set_num_threads(int(cfg.get("threads", 1)))
+        mcfg = cfg["model"]
+        path = loading.resolve_model_path(str(mcfg["path"]), mcfg.get("tiny"), mcfg.get("cache_dir"))
+        state["tokenizer"] = loading.load_tokenizer(path)
+        device = loading.pick_device(cfg.get("device", "auto"))
+        model = loading.load_causal_lm(path, mcfg.get("dtype", "float32"), device, trainable=False)
+        state["engine"] = build_engine(cfg["rollout"], model, state["tokenizer"])
+        torch.manual_seed(int(cfg.get("seed", 0)))
 
     def produce(chunk: list[Problem]) -> list[Generated]:
-        groups = rollout_groups(engine, tokenizer, chunk, n, params)
+        if not state:
+            load()
+        groups = rollout_groups(state["engine"], state["tokenizer"], chunk, n, params)
         return [[{"response": s.text, "finish_reason": s.finish_reason, "num_tokens": s.num_sampled}
                  for s in g.samples] for g in groups]
 
-    return produce, str(mcfg["path"])
+    return produce
 
 
 def run_eval(cfg: Mapping[str, Any]) -> dict[str, Any]:
@@ -167,21 +175,25 @@ def run_eval(cfg: Mapping[str, Any]) -> dict[str, Any]:
                                                            "prompt_template", "system_prompt", "id_split")}
     missing = 0
     if responses_path:
-        everything = load_benchmark({**bcfg, "limit": None})
+        # ids resolve against the whole file; responses to problems outside limit / id_split are ignored
+        everything = load_benchmark({**bcfg, "limit": None, "id_split": "all" if bcfg.get("id_split") else None})
         by_id = read_responses(responses_path, everything)
-        problems = everything[: int(bcfg["limit"])] if bcfg.get("limit") is not None else everything
-        missing = sum(p.id not in by_id for p in problems)
-        problems = [p for p in problems if p.id in by_id]
+        selected = load_benchmark(bcfg)
+        keep = {p.id for p in selected}
+        ignored = sum(len(v) for pid, v in by_id.items() if pid not in keep)
+        missing = sum(p.id not in by_id for p in selected)
+        problems = [p for p in selected if p.id in by_id]
         if not problems:
             raise BenchmarkError(f"{responses_path}: no responses for any problem of {bcfg.get('name')}")
         fingerprint.update(mode="responses", responses=str(Path(responses_path).resolve()))
-        extra = {"mode": "responses", "responses": str(responses_path), "missing": missing}
+        extra = {"mode": "responses", "responses": str(responses_path), "missing": missing,
+                 "ignored_responses": ignored}
 
         def produce(chunk: list[Problem]) -> list[Generated]:
             return [by_id[p.id] for p in chunk]
     else:
         problems = load_benchmark(bcfg)
-        produce, model = _generator(cfg, n)
+        produce, model = _generator(cfg, n), str(cfg["model"]["path"])
         sampling = {k: rcfg.get(k) for k in ("temperature", "top_p", "top_k", "max_new_tokens", "stop")}
         fingerprint.update(mode="generate", model=model, n=n, sampling=sampling)
         extra = {"mode": "generate", "model": model, "sampling": fingerprint["sampling"]}

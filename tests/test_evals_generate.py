@@ -43,11 +43,12 @@ def test_tiny_model_on_gsm8k_slice(tmp_path, shared_data, tiny_path, monkeypatch
     saved = json.loads((out / "results.json").read_text())
     assert saved["mode"] == "generate" and saved["model"] == "builtin:tiny" and saved["metrics"] == m
 
-    # re-running finds every problem finished: no generation at all, same report
+    # re-running finds every problem finished: no model load, no generation, same report
     def no_generation(*a, **k):
-        raise AssertionError("resumed run generated again")
+        raise AssertionError("resumed run loaded the model or generated again")
 
     monkeypatch.setattr("reasoner.rollout.groups.rollout_groups", no_generation)
+    monkeypatch.setattr("reasoner.models.loading.load_causal_lm", no_generation)
     assert run_eval(compose("eval", overrides))["metrics"] == m
     # raising the limit generates only the new problems
     produced: list[str] = []

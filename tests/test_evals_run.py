@@ -93,6 +93,8 @@ def test_limit_keeps_the_first_problems(tmp_path):
     responses = [{"index": i, "response": _boxed(a)} for i, a in enumerate(ANSWERS)]
     res = run_eval(_cfg(tmp_path, responses, "benchmark.limit=2", "plot=false"))
     assert res["metrics"]["num_problems"] == 2
+    saved = json.loads(Path(res["files"]["results"]).read_text())
+    assert saved["ignored_responses"] == 4 and saved["missing"] == 0
 
 
 def test_resume_after_a_crash_skips_finished_problems(tmp_path, monkeypatch):
