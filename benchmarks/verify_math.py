@@ -36,6 +36,8 @@ def response_text(row: dict) -> str:
 
 def ours(rows: list[dict]):
     cache: dict = {}
+    # start and warm the guarded sympy helper processes before timing (a trainer keeps them)
+    assert get_verifier("math")(r"\boxed{x^2 \le 4}", "[-2, 2]").correct
 
     def run(row: dict) -> bool:
         key = (row["verifier"], json.dumps(row["options"], sort_keys=True))
@@ -67,20 +69,23 @@ def measure(name: str, fn, rows: list[dict], repeat: int) -> dict:
     for row in rows[::25]:  # warm-up: imports, parser construction, first sympy calls
         fn(row)
     lat = [0.0] * len(rows)
+    spent = [0.0] * len(rows)
     got = [False] * len(rows)
     t0 = time.perf_counter()
     for _ in range(repeat):
         for i, row in enumerate(rows):
             t = time.perf_counter()
             got[i] = fn(row)
-            lat[i] = max(lat[i], time.perf_counter() - t) if _ else time.perf_counter() - t
+            dt = time.perf_counter() - t
+            lat[i] = max(lat[i], dt)  # latency: the worst of the passes
+            spent[i] += dt
     total = time.perf_counter() - t0
     right = [g == r["expected"] for g, r in zip(got, rows, strict=True)]
     plain = [ok for ok, r in zip(right, rows, strict=True) if r["verifier"] == "math" and not r["options"]]
     adv = [(lat[i], rows[i]["id"]) for i in range(len(rows)) if rows[i]["category"] == "adversarial"]
     q = statistics.quantiles(lat, n=100)
     normal = [i for i, r in enumerate(rows) if r["category"] != "adversarial"]
-    normal_s = sum(lat[i] for i in normal)
+    normal_s = sum(spent[i] for i in normal) / repeat
     errors = [r["id"] for ok, r in zip(right, rows, strict=True) if not ok]
     return {
         "name": name, "accuracy": sum(right) / len(rows), "plain_accuracy": sum(plain) / len(plain),

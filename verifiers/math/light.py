@@ -4,8 +4,9 @@ It parses the common answer grammar (``+ - * / ^``, implicit products, ``\\frac`
 ``\\sqrt``, ``\\sqrt[n]``, ``\\binom``, ``!``, ``|x|``, floor/ceil, trig/log/exp, ``\\pi``,
 ``e``, ``i``, variables with subscripts) into closures over complex floats. Two
 expressions are compared by evaluating them at a few fixed points (one per free
-variable, mixed signs): equal everywhere -> equal; clearly different everywhere ->
-different; otherwise undecided and the caller falls back to sympy.
+variable, mixed signs): equal at every point -> equal; clearly different at some
+point -> different; otherwise (differences between 1e-9 and 1e-6) undecided and the
+caller falls back to sympy.
 
 Bounded by construction: floats overflow instead of growing (``9^{9^{9^9}}`` raises
 ``OverflowError`` at once), factorials are limited to n <= 170, the input length and
@@ -347,10 +348,11 @@ def _divides_by_zero(fn: Fn) -> bool:
 def _verdict(pairs: list[tuple[complex, complex]]) -> bool | None:
     if not pairs:
         return None
-    same = [_close(a, b, EQ_TOL) for a, b in pairs]
-    if all(same):
+    if all(_close(a, b, EQ_TOL) for a, b in pairs):
         return True
-    if not any(same) and all(not _close(a, b, DIFF_TOL) for a, b in pairs):
+    # one point where they clearly differ is a counterexample: sympy could not prove them
+    # equal either (|x| vs x, sqrt(x)sqrt(y) vs sqrt(xy) agree on some points only)
+    if any(not _close(a, b, DIFF_TOL) for a, b in pairs):
         return False
     return None
 
