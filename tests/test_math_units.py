@@ -14,8 +14,9 @@ from verifiers import Verdict, VerifierPool
 from verifiers.math import MathVerifier, extract_answer, extract_gold, find_boxed, normalize
 from verifiers.math import verifier as math_verifier_module
 from verifiers.math.compare import equivalent
-from verifiers.math.light import compile_expr, light_equal
+from verifiers.math.light import compile_expr
 from verifiers.math.numbers import numbers_equal, parse_number
+from verifiers.math.probe import light_equal
 from verifiers.math.structure import parse_structure
 from verifiers.math.symbolic import symbolic_equal
 

@@ -3,7 +3,7 @@
 1. exact string equality after normalisation;
 2. textual answers (words) compare case-insensitively and stop there;
 3. plain numbers (exact ``Fraction``s, relative tolerance for decimals, percentages);
-4. numeric probing of expressions with the light evaluator (``light.py``);
+4. numeric probing of expressions (``probe.py`` over the evaluator in ``light.py``);
 5. sympy (``symbolic.py``), only when a ``symbolic`` callback is given.
 
 Structured answers (sets, tuples, intervals, matrices, lists, equations) are split
@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from verifiers.math.light import light_equal, light_equations_equal
 from verifiers.math.normalize import is_wordy, strip_var_prefix
 from verifiers.math.numbers import numbers_equal, parse_number
+from verifiers.math.probe import light_equal, light_equations_equal
 from verifiers.math.structure import Node, parse_structure
 
 Symbolic = Callable[[str, str], "tuple[bool | None, str]"]
