@@ -93,3 +93,14 @@ def test_stream_resumes_exactly():
     b.load_state_dict(state)
     assert [p.id for p in b.next_batch(9)] == rest
     assert sorted(first + rest[:3]) == sorted(p.id for p in probs)  # one epoch covers every problem once
+
+
+def test_answer_only_share_of_sft_targets():
+    task = ArithmeticTask(ArithmeticConfig(difficulty=3, digits=1, answer_only=0.6), "train", 0)
+    probs = task.problems(500)
+    terse = [p for p in probs if p.metadata["solution"].startswith("\\boxed{")]
+    assert 0.5 < len(terse) / len(probs) < 0.7
+    v = get_verifier("numeric")
+    for p in probs[:50]:  # terse or worked, the SFT target is right; the worked one is always kept
+        assert v(p.metadata["solution"], p.ground_truth).correct
+        assert p.metadata["worked_solution"].count("\n") == 3

@@ -30,6 +30,7 @@ class ArithmeticConfig:
     ops: tuple[str, ...] = ("+", "-")
     mul_max: int = 9  # multiplication operands are kept small so products stay readable
     word_problems: float = 0.0  # fraction phrased as a word problem
+    answer_only: float = 0.0  # fraction whose SFT target is the bare boxed answer, without the steps
     heldout_fraction: float = 0.1
 
 
@@ -167,13 +168,17 @@ class ArithmeticTask:
 
     def problem(self, index: int) -> Problem:
         it = self.item(index)
+        # The SFT target: the worked solution, or (for an `answer_only` share) just the boxed answer,
+        # as in distilled data that mixes terse and worked answers to the same kind of prompt.
+        terse = random.Random(f"{self.seed}:terse:{self.split}:{index}").random() < self.config.answer_only
         return Problem(
             id=f"arith-{self.split}-{self.seed}-{index}",
             prompt=[{"role": "user", "content": f"{it.question} {INSTRUCTION}"}],
             task="numeric",
             ground_truth=str(it.solution.answer),
             metadata={
-                "solution": it.solution.text,
+                "solution": f"\\boxed{{{it.solution.answer}}}" if terse else it.solution.text,
+                "worked_solution": it.solution.text,
                 "step_labels": it.solution.labels,
                 "canonical": it.meta["canonical"],
                 "difficulty": self.config.difficulty,

@@ -238,8 +238,11 @@ class VLLMRolloutEngine:
         if not requests:
             return []
         prompts = [list(r.prompt_ids) + list(r.prefix_ids) for r in requests]
-        vparams = [self.backend.sampling_params(params, r.n, request_seed(params, i)) for i, r in enumerate(requests)]
+        n_asked = [1 if params.greedy else r.n for r in requests]  # vLLM refuses greedy n > 1
+        vparams = [self.backend.sampling_params(params, n, request_seed(params, i)) for i, n in enumerate(n_asked)]
         results = self.backend.generate(prompts, vparams)
+        if params.greedy:  # greedy samples of one request are identical: copy the one completion
+            results = [[c] * r.n for r, (c,) in zip(requests, results)]
         return [to_samples(req, comps, self.tokenizer) for req, comps in zip(requests, results)]
 
     def sync_weights(self, model: Any) -> SyncStats:
