@@ -123,7 +123,7 @@ class _Worker:
         if self.proc.poll() is None:
             self.proc.kill()
         try:
-            self.proc.wait(timeout=2)
+            self.proc.wait(timeout=10)  # SIGKILL cannot be caught: this only waits for the reaper
         except subprocess.TimeoutExpired:
             pass
         self.conn.close()
