@@ -1,4 +1,4 @@
-"""The math verifier on the hand-labelled set tests/data/math_labelled.jsonl (344 pairs)."""
+"""The math verifier on the hand-labelled set tests/data/math_labelled.jsonl (346 pairs)."""
 
 from __future__ import annotations
 
