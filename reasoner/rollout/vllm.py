@@ -192,13 +192,21 @@ class LocalBackend:
         return loaded
 
     def close(self) -> None:
-        llm = getattr(self, "llm", None)
-        self.llm = None
-        if llm is not None:
-            try:
-                llm.llm_engine.engine_core.shutdown()
-            except Exception:  # already gone / nothing to release
-                pass
+        """Shut the engine down and free its memory, so another engine can start in this process."""
+        llm, self.llm = getattr(self, "llm", None), None
+        if llm is None:
+            return
+        import gc
+
+        from vllm.distributed.parallel_state import destroy_distributed_environment, destroy_model_parallel
+
+        llm.llm_engine.engine_core.shutdown()
+        del llm
+        destroy_model_parallel()
+        destroy_distributed_environment()
+        gc.collect()
+        if self.on_cuda:
+            torch.cuda.empty_cache()
 
 
 def _sampled_logprob(d: Mapping[int, Any], token: int) -> float:
