@@ -8,6 +8,12 @@ from pathlib import Path
 import pytest
 import torch
 
+import verifiers
+
+# Register the builtins before any test swaps the registry out (tests/test_verifiers_registry.py
+# monkeypatches it; builtins imported inside such a test would vanish with the patch).
+verifiers.list_verifiers()
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 

@@ -50,6 +50,12 @@ class RewardPipeline:
             if hasattr(s.impl, "check_tasks"):
                 s.impl.check_tasks(tasks)
 
+    def close(self) -> None:
+        """Stop worker processes held by the sources."""
+        for s in self.sources:
+            if hasattr(s.impl, "close"):
+                s.impl.close()
+
     def __call__(self, groups: list[Group]) -> None:
         samples = [s for g in groups for s in g.samples]
         for s in samples:

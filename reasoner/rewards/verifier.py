@@ -3,7 +3,8 @@
 Each sample is scored by the verifier named by its problem's ``task`` (or a fixed one
 from config) through `verifiers.get_verifier`. Verification never raises into the loop:
 a crash is a zero-score Verdict with the reason. With ``workers > 0`` items are checked
-in `verifiers.verify_batch` worker processes with a hard per-item timeout.
+in a `verifiers.VerifierPool` per verifier (kept alive across steps, so worker start-up is
+paid once) with a hard per-item timeout; cheap items take the pool's in-process fast path.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class VerifierReward:
         self.workers = workers
         self.timeout_s = timeout_s
         self._cache: dict[str, Any] = {}
+        self._pools: dict[str, Any] = {}
 
     def _verifier(self, name: str) -> Any:
         if name not in self._cache:
@@ -45,16 +47,26 @@ class VerifierReward:
             out.append(safe_call(v, s.text, problem.ground_truth, **_meta(problem)))
         return out
 
-    def _pooled(self, items: list) -> list[Verdict]:
-        from verifiers import verify_batch  # provided by the verifiers package
+    def _pool(self, name: str) -> Any:
+        if name not in self._pools:
+            from verifiers.pool import VerifierPool
 
+            self._pools[name] = VerifierPool(name, workers=self.workers, timeout_s=self.timeout_s, **self.options)
+        return self._pools[name]
+
+    def close(self) -> None:
+        for pool in self._pools.values():
+            pool.close()
+        self._pools.clear()
+
+    def _pooled(self, items: list) -> list[Verdict]:
         out: list[Verdict | None] = [None] * len(items)
         by_task: dict[str, list[int]] = {}
         for i, (problem, _) in enumerate(items):
             by_task.setdefault(self.fixed or problem.task, []).append(i)
         for name, idx in by_task.items():
             batch = [(items[i][1].text, items[i][0].ground_truth, _meta(items[i][0])) for i in idx]
-            res = verify_batch(name, batch, timeout_s=self.timeout_s, workers=self.workers, options=self.options)
+            res = self._pool(name).map(batch)
             for i, v in zip(idx, res):
                 out[i] = v
         return [v for v in out if v is not None]

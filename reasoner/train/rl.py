@@ -166,5 +166,6 @@ def run_rl(cfg: Mapping[str, Any]) -> dict[str, Any]:
         final = save(steps) if steps > start else resume_from
     finally:
         logger.close()
+        reward.close()
     return {"steps": steps, "final_checkpoint": str(final) if final else None,
             "policy_path": str(Path(final) / "policy") if final else policy_path, "last_metrics": last}
