@@ -11,11 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from reasoner.atomic import atomic_dir
 from reasoner.data.arithmetic import ArithmeticConfig, ArithmeticTask
 
 FORMAT_VERSION = 2  # bump when the tokenizer corpus or model layout changes
@@ -93,8 +92,7 @@ def build_tiny(spec: TinySpec, out_dir: str | os.PathLike) -> Path:
 
     quiet_transformers()
     out = Path(out_dir)
-    tmp = Path(tempfile.mkdtemp(prefix=".tiny-", dir=out.parent))
-    try:
+    with atomic_dir(out) as tmp:
         train_tokenizer(spec.vocab_size, tmp)
         tok = AutoTokenizer.from_pretrained(tmp)
         cfg = LlamaConfig(
@@ -118,12 +116,6 @@ def build_tiny(spec: TinySpec, out_dir: str | os.PathLike) -> Path:
         model.generation_config.eos_token_id = tok.eos_token_id
         model.save_pretrained(tmp)
         (tmp / "tiny_spec.json").write_text(json.dumps(asdict(spec), indent=2))
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 

@@ -7,14 +7,14 @@ checkpoint untouched. Layout: ``<output_dir>/checkpoints/step_000010/{policy/,st
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from reasoner.atomic import atomic_dir, write_text_atomic
 
 CKPT_DIR = "checkpoints"
 
@@ -43,33 +43,17 @@ def set_rng_state(state: dict[str, Any]) -> None:
         np.random.set_state(state["numpy"])
 
 
-def _write_atomic_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def save_checkpoint(output_dir: str | Path, step: int, model: Any, tokenizer: Any,
                     state: dict[str, Any], keep: int | None = None) -> Path:
     """Write checkpoint ``step`` atomically; prune to the newest ``keep`` when set."""
     root = Path(output_dir) / CKPT_DIR
     root.mkdir(parents=True, exist_ok=True)
     final = root / f"step_{step:06d}"
-    tmp = Path(tempfile.mkdtemp(prefix=f".step_{step:06d}.", dir=root))
-    try:
+    with atomic_dir(final) as tmp:
         model.save_pretrained(tmp / "policy", safe_serialization=True)
         tokenizer.save_pretrained(tmp / "policy")
         torch.save({**state, "step": step, "rng": rng_state()}, tmp / "state.pt")
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    _write_atomic_text(root / "latest", final.name + "\n")
+    write_text_atomic(root / "latest", final.name + "\n")
     if keep:
         steps = sorted(p for p in root.glob("step_*") if p.is_dir())
         for old in steps[:-keep]:

@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from reasoner.atomic import atomic_dir
 from reasoner.data.chat import encode_prompt
 from reasoner.data.sources import DataError, load_problems
 from reasoner.logging.metrics import MetricsLogger
@@ -107,6 +108,7 @@ def run_sft(cfg: Mapping[str, Any]) -> dict[str, Any]:
     finally:
         logger.close()
     save_to = out_dir / "model"
-    model.save_pretrained(save_to)
-    tok.save_pretrained(save_to)
+    with atomic_dir(save_to) as tmp:
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
     return {"model_path": str(save_to), "final_loss": loss_v, "seconds": time.perf_counter() - t0}
