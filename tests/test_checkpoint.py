@@ -12,7 +12,7 @@ class _Saver:
 
     def save_pretrained(self, path, **_):
         path.mkdir(parents=True, exist_ok=True)
-        (path / "weights.txt").write_text(self.tag)
+        (path / f"{self.tag}.txt").write_text(self.tag)
 
 
 def test_crash_mid_write_keeps_last_good(tmp_path, monkeypatch):
@@ -31,7 +31,7 @@ def test_crash_mid_write_keeps_last_good(tmp_path, monkeypatch):
     assert not (root / "step_000002").exists()
     assert not [p for p in root.iterdir() if p.name.startswith(".")]  # no temp dirs left
     found = ckpt.find_checkpoint(True, tmp_path)
-    assert (found / "policy" / "weights.txt").read_text() == "one"
+    assert (found / "policy" / "one.txt").read_text() == "one"
     assert ckpt.load_state(found)["x"] == 1
 
 
