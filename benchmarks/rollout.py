@@ -103,7 +103,7 @@ def main() -> None:
     max_new = args.max_new_tokens or (512 if big else 48)
     model, tok, path = make_model(args.model_size, device, dtype)
     reqs = make_requests(tok, prompts, args.n)
-    params = SamplingParams(temperature=1.0, max_new_tokens=max_new, seed=0)
+    params = SamplingParams(temperature=1.0, max_new_tokens=max_new)  # unseeded, as in the RL loop
     rows: list[dict[str, Any]] = []
     common = dict(model=args.model_size, device=device, dtype=dtype, prompts=prompts, n=args.n, max_new=max_new)
 

@@ -136,6 +136,10 @@ class LocalBackend:
             kwargs["kv_cache_memory_bytes"] = int(cfg["kv_cache_memory_bytes"])
         elif not self.on_cuda:
             kwargs["kv_cache_memory_bytes"] = 512 << 20  # CPU: a fraction of RAM is too much to reserve
+        if cfg.get("max_num_batched_tokens"):
+            kwargs["max_num_batched_tokens"] = int(cfg["max_num_batched_tokens"])
+        elif not self.on_cuda:  # CPU: seeded requests crash when their prefill is chunked; chunk less
+            kwargs["max_num_batched_tokens"] = 16384
         if self.on_cuda:
             kwargs["gpu_memory_utilization"] = float(cfg.get("gpu_memory_utilization", 0.3))
         kwargs.update(dict(cfg.get("engine_kwargs") or {}))
