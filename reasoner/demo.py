@@ -21,7 +21,7 @@ from rich.table import Table
 from reasoner.data.sources import load_problems
 from reasoner.models.loading import load_causal_lm, load_tokenizer, pick_device
 from reasoner.rewards.pipeline import RewardPipeline
-from reasoner.rollout.groups import build_engine, sampling_params
+from reasoner.rollout.groups import build_engine, close_engine, sampling_params
 from reasoner.train.config import validate_rl
 from reasoner.train.evaluate import heldout_accuracy
 from reasoner.train.rl import run_rl
@@ -34,7 +34,10 @@ def evaluate_path(path: str, cfg: Mapping[str, Any], problems: list, reward: Rew
     model = load_causal_lm(path, cfg["model"].get("dtype", "float32"), pick_device(cfg.get("device", "auto")),
                            trainable=False)
     engine = build_engine(cfg["rollout"], model, tok)
-    return heldout_accuracy(engine, tok, problems, reward, sampling_params(cfg["rollout"], greedy=True))
+    try:
+        return heldout_accuracy(engine, tok, problems, reward, sampling_params(cfg["rollout"], greedy=True))
+    finally:
+        close_engine(engine)
 
 
 def run_demo(cfg: Mapping[str, Any]) -> dict[str, Any]:

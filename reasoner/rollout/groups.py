@@ -42,3 +42,10 @@ def build_engine(cfg: Mapping[str, Any], model: Any, tokenizer: Any) -> RolloutE
 
         return VLLMRolloutEngine.from_config(cfg, model, tokenizer)
     raise ValueError(f"rollout.engine={name!r} is unknown; choose hf or vllm")
+
+
+def close_engine(engine: RolloutEngine) -> None:
+    """Release an engine's resources (vLLM holds memory and threads; hf holds nothing)."""
+    close = getattr(engine, "close", None)
+    if callable(close):
+        close()

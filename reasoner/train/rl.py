@@ -26,7 +26,7 @@ from reasoner.models.loading import (
     resolve_model_path,
 )
 from reasoner.rewards.pipeline import RewardPipeline
-from reasoner.rollout.groups import build_engine, rollout_groups, sampling_params
+from reasoner.rollout.groups import build_engine, close_engine, rollout_groups, sampling_params
 from reasoner.train import checkpoint as ckpt
 from reasoner.train.batch import build_batch
 from reasoner.train.config import update_config, validate_rl
@@ -167,5 +167,6 @@ def run_rl(cfg: Mapping[str, Any]) -> dict[str, Any]:
     finally:
         logger.close()
         reward.close()
+        close_engine(engine)
     return {"steps": steps, "final_checkpoint": str(final) if final else None,
             "policy_path": str(Path(final) / "policy") if final else policy_path, "last_metrics": last}
