@@ -51,3 +51,22 @@ def test_sft_masks_prompt(tiny):
     # targets are tokens 1..T-1; only response tokens are trained on
     assert mask.tolist() == [[0, 0, 1, 1], [1, 1, 1, 0]]
     assert attn.tolist() == [[1, 1, 1, 1, 1], [1, 1, 1, 1, 0]]
+
+
+def test_length_bucketed_order_is_a_permutation_with_less_padding():
+    import random
+
+    from reasoner.train.sft import length_bucketed_order
+
+    rng = random.Random(0)
+    examples = [([1] * 5, [2] * (1 if i % 2 else 30)) for i in range(256)]
+    order = length_bucketed_order(examples, 16, 8, random.Random(1))
+    assert sorted(order) == list(range(256))
+
+    def padded(o):
+        return sum(16 * max(len(examples[i][1]) for i in o[b : b + 16]) for b in range(0, 256, 16))
+
+    plain = list(range(256))
+    rng.shuffle(plain)
+    assert padded(order) < 0.7 * padded(plain)
+    assert length_bucketed_order(examples, 16, 1, random.Random(1)) != order

@@ -43,6 +43,23 @@ def sft_examples(problems: list[Problem], tokenizer: Any,
     return out
 
 
+def length_bucketed_order(examples: list[tuple[list[int], list[int]]], batch_size: int, bucket: int,
+                          rng: random.Random) -> list[int]:
+    """One epoch's order: shuffled, then sorted by length within windows of ``bucket`` batches
+    so each batch pads little; the batches themselves are shuffled again. ``bucket<=1``: plain shuffle."""
+    perm = list(range(len(examples)))
+    rng.shuffle(perm)
+    if bucket <= 1:
+        return perm
+    win = batch_size * bucket
+    batches = []
+    for w in range(0, len(perm), win):
+        chunk = sorted(perm[w : w + win], key=lambda i: len(examples[i][0]) + len(examples[i][1]))
+        batches += [chunk[b : b + batch_size] for b in range(0, len(chunk), batch_size)]
+    rng.shuffle(batches)
+    return [i for b in batches for i in b]
+
+
 def collate(examples: list[tuple[list[int], list[int]]], pad_id: int) -> tuple[torch.Tensor, ...]:
     """Right-padded input ids, attention mask and a [B, T-1] mask over response targets."""
     width = max(len(p) + len(r) for p, r in examples)
@@ -82,6 +99,7 @@ def run_sft(cfg: Mapping[str, Any]) -> dict[str, Any]:
                            console=bool(cfg.get("logger", {}).get("console", True)))
     rng = random.Random(int(cfg["seed"]))
     order: list[int] = []
+    bucket = int(scfg.get("length_bucket", 16))
     device = next(model.parameters()).device
     model.train()
     t0 = time.perf_counter()
@@ -89,9 +107,7 @@ def run_sft(cfg: Mapping[str, Any]) -> dict[str, Any]:
     try:
         for step in range(1, steps + 1):
             if len(order) < bs:
-                perm = list(range(len(examples)))
-                rng.shuffle(perm)
-                order += perm
+                order += length_bucketed_order(examples, bs, bucket, rng)
             idx, order = order[:bs], order[bs:]
             ids, attn, mask = (t.to(device) for t in collate([examples[i] for i in idx], tok.pad_token_id))
             loss = sft_loss(model, ids, attn, mask)
