@@ -99,7 +99,7 @@ def run_sft(cfg: Mapping[str, Any]) -> dict[str, Any]:
                            console=bool(cfg.get("logger", {}).get("console", True)))
     rng = random.Random(int(cfg["seed"]))
     order: list[int] = []
-    bucket = int(scfg.get("length_bucket", 16))
+    bucket = int(scfg.get("length_bucket", 1))
     device = next(model.parameters()).device
     model.train()
     t0 = time.perf_counter()
