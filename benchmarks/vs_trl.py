@@ -53,9 +53,11 @@ def run_ours(model: str, work: Path, steps: int, threads: int) -> dict:
         f"optim.lr={c['lr']}", "algo.kl_coef=0", "algo.loss_agg=seq-mean-token-mean", "train.save_every=0",
         "train.eval_every=0", f"threads={threads}", "optim.betas=[0.9,0.999]", "train.max_grad_norm=1.0",
     ])
-    t = time.perf_counter()
     out = run_rl(cfg)
-    return {"seconds": time.perf_counter() - t, "policy_path": out["policy_path"]}
+    # The training loop's own time (sum of step times): excludes building the datasets, loading the
+    # model and writing the final checkpoint, like trainer.train() for TRL.
+    rows = [json.loads(ln) for ln in (work / "ours" / "metrics.jsonl").read_text().splitlines()]
+    return {"seconds": sum(r["time/step"] for r in rows), "policy_path": out["policy_path"]}
 
 
 def run_trl(model: str, work: Path, steps: int, threads: int) -> dict:
@@ -109,6 +111,14 @@ def accuracy(path: str, work: Path, n: int) -> float:
     return evaluate_path(path, cfg, held, RewardPipeline.from_config(cfg["reward"]))["accuracy"]
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM; unlike ru_maxrss it is not inherited across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(args: argparse.Namespace) -> None:
     import torch
 
@@ -118,7 +128,7 @@ def child(args: argparse.Namespace) -> None:
     quiet_transformers()
     fn = run_ours if args.child == "ours" else run_trl
     res = fn(args.model, Path(args.work), args.steps, args.threads)
-    res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    res["peak_rss_mb"] = peak_rss_mb()
     print("RESULT " + json.dumps(res))
 
 
