@@ -47,9 +47,11 @@ def test_greedy_is_deterministic_and_batch_invariant(tiny):
 
 def test_length_finish_reason(tiny):
     model, tok = tiny
-    s = HFRolloutEngine(model, tok).generate(_requests(tok, 1)[:1], SamplingParams(max_new_tokens=3))[0][0]
-    if s.finish_reason == "length":
-        assert len(s.response_ids) == 3
+    for s in HFRolloutEngine(model, tok).generate(_requests(tok, 8)[:1], SamplingParams(max_new_tokens=3))[0]:
+        if s.finish_reason == "length":
+            assert len(s.response_ids) == 3 and tok.eos_token_id not in s.response_ids
+        else:
+            assert s.finish_reason == "stop" and s.response_ids[-1] == tok.eos_token_id
 
 
 def test_prefix_continuation(tiny):

@@ -12,27 +12,10 @@ from fractions import Fraction
 from typing import Any
 
 from verifiers.base import Verdict
+from verifiers.math.extract import find_boxed
 from verifiers.registry import register
 
 _NUM = re.compile(r"-?\d+(?:\.\d+)?(?:/\d+)?")
-
-
-def last_boxed(text: str) -> str | None:
-    """Content of the last ``\\boxed{...}`` with balanced braces, or None."""
-    start = text.rfind("\\boxed{")
-    if start < 0:
-        return None
-    i = start + len("\\boxed{")
-    depth = 1
-    for j in range(i, len(text)):
-        c = text[j]
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return text[i:j]
-    return None
 
 
 def _to_fraction(s: str) -> Fraction | None:
@@ -53,7 +36,8 @@ class NumericVerifier:
         self.require_box = require_box
 
     def __call__(self, response: str, ground_truth: Any, **meta: Any) -> Verdict:
-        answer = last_boxed(response)
+        boxes = find_boxed(response)
+        answer = boxes[-1] if boxes else None
         if answer is None:
             if self.require_box:
                 return Verdict.fail("no \\boxed{} answer")

@@ -109,9 +109,10 @@ class HFRolloutEngine:
                     n, finish = j + 1, "stop"
                     break
             sampled = toks[:n]
-            text = self.tokenizer.decode(sampled, skip_special_tokens=True)
-            if finish == "length" and params.stop and any(s in text for s in params.stop):
-                finish = "stop"
+            if finish == "length" and params.stop:
+                tail = self.tokenizer.decode(sampled, skip_special_tokens=True)
+                if any(s in tail for s in params.stop):
+                    finish = "stop"
             samples.append(
                 Sample(
                     problem_id=req.problem_id,

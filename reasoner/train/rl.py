@@ -122,6 +122,7 @@ def run_rl(cfg: Mapping[str, Any]) -> dict[str, Any]:
     greedy = sampling_params(rcfg, greedy=True)
     save_every = int(train.get("save_every") or 0)
     eval_every = int(train.get("eval_every") or 0)
+    benchmarks = train.get("benchmarks") or []
     last: dict[str, Any] = {}
 
     def save(step: int) -> Path:
@@ -153,7 +154,6 @@ def run_rl(cfg: Mapping[str, Any]) -> dict[str, Any]:
             if eval_problems and eval_every and (step % eval_every == 0 or step == steps):
                 ev = heldout_accuracy(engine, tokenizer, eval_problems, reward, greedy)
                 metrics.update({f"eval/{k}": v for k, v in ev.items()})
-            benchmarks = train.get("benchmarks") or []
             if benchmarks and eval_every and (step % eval_every == 0 or step == steps):
                 from evals.training import evaluate_during_training
 
