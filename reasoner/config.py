@@ -17,9 +17,11 @@ def config_dir() -> str:
     if (src / "train.yaml").exists():
         return str(src)
     try:
-        installed = resources.files("reasoner.conf")
-        if installed.joinpath("train.yaml").is_file():
-            return str(installed)
+        # conf/ has no __init__.py: files() of a namespace package is a MultiplexedPath, whose
+        # str() is not a path; the file inside it is a real one
+        train = resources.files("reasoner.conf").joinpath("train.yaml")
+        if train.is_file():
+            return str(Path(str(train)).parent)
     except ModuleNotFoundError:
         pass
     raise FileNotFoundError("reasoner's config directory (conf/) was not found; reinstall the package")

@@ -8,6 +8,12 @@ from reasoner.rollout.base import GenerationRequest, SamplingParams
 from reasoner.rollout.hf import HFRolloutEngine
 from reasoner.train.batch import build_batch, token_logprobs
 
+
+@pytest.fixture(params=["lean", "generate"])
+def decoder(request):
+    return request.param
+
+
 PROMPTS = ["Compute 1 + 2.", "Compute 7 + 5 - 3 + 8. Put the final answer in \\boxed{}.", "Hi"]
 
 
@@ -17,10 +23,10 @@ def _requests(tok, n):
 
 
 @pytest.mark.parametrize("temperature", [1.0, 0.7])
-def test_behaviour_logprobs_match_trainer(tiny, temperature):
+def test_behaviour_logprobs_match_trainer(tiny, temperature, decoder):
     model, tok = tiny
     torch.manual_seed(0)
-    engine = HFRolloutEngine(model, tok, max_batch_size=4)  # several chunks, left padding
+    engine = HFRolloutEngine(model, tok, max_batch_size=4, decoder=decoder)  # several chunks, left padding
     out = engine.generate(_requests(tok, 3), SamplingParams(temperature=temperature, max_new_tokens=12))
     assert [len(g) for g in out] == [3, 3, 3]
     flat = [s for g in out for s in g]
@@ -36,27 +42,28 @@ def test_behaviour_logprobs_match_trainer(tiny, temperature):
     assert batch.mask.sum().item() == sum(len(s.response_ids) for s in flat)
 
 
-def test_greedy_is_deterministic_and_batch_invariant(tiny):
+def test_greedy_is_deterministic_and_batch_invariant(tiny, decoder):
     model, tok = tiny
-    engine = HFRolloutEngine(model, tok)
+    engine = HFRolloutEngine(model, tok, decoder=decoder)
     greedy = SamplingParams(temperature=0.0, max_new_tokens=10)
     together = engine.generate(_requests(tok, 1), greedy)
     alone = [engine.generate([r], greedy)[0] for r in _requests(tok, 1)]
     assert [g[0].response_ids for g in together] == [g[0].response_ids for g in alone]
 
 
-def test_length_finish_reason(tiny):
+def test_length_finish_reason(tiny, decoder):
     model, tok = tiny
-    for s in HFRolloutEngine(model, tok).generate(_requests(tok, 8)[:1], SamplingParams(max_new_tokens=3))[0]:
+    engine = HFRolloutEngine(model, tok, decoder=decoder)
+    for s in engine.generate(_requests(tok, 8)[:1], SamplingParams(max_new_tokens=3))[0]:
         if s.finish_reason == "length":
             assert len(s.response_ids) == 3 and tok.eos_token_id not in s.response_ids
         else:
             assert s.finish_reason == "stop" and s.response_ids[-1] == tok.eos_token_id
 
 
-def test_prefix_continuation(tiny):
+def test_prefix_continuation(tiny, decoder):
     model, tok = tiny
-    engine = HFRolloutEngine(model, tok)
+    engine = HFRolloutEngine(model, tok, decoder=decoder)
     req = _requests(tok, 1)[1]
     prefix = tok("7 + 5 = 12\n", add_special_tokens=False)["input_ids"]
     cont = engine.generate([GenerationRequest(req.prompt_ids, n=4, prefix_ids=prefix)],

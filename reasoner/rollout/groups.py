@@ -36,7 +36,8 @@ def build_engine(cfg: Mapping[str, Any], model: Any, tokenizer: Any) -> RolloutE
     if name == "hf":
         from reasoner.rollout.hf import HFRolloutEngine
 
-        return HFRolloutEngine(model, tokenizer, max_batch_size=int(cfg.get("max_batch_size", 256)))
+        return HFRolloutEngine(model, tokenizer, max_batch_size=int(cfg.get("max_batch_size", 256)),
+                               decoder=str(cfg.get("decoder", "auto")))
     if name == "vllm":
         from reasoner.rollout.vllm import VLLMRolloutEngine  # type: ignore[import-not-found]
 

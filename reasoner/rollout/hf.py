@@ -1,9 +1,14 @@
-"""`hf` rollout engine: batched sampling with transformers ``generate``.
+"""`hf` rollout engine: batched sampling with the trainer's own transformers model.
 
 Works on CPU and GPU, shares the trainer's model object (so `sync_weights` is free),
 and returns behaviour log-probs of the distribution sampled from: log_softmax(logits / T)
 at each sampled token (top-p / top-k truncation is not renormalised into the log-prob,
 matching what the trainer recomputes).
+
+Two decoders: ``lean`` (reasoner/rollout/decode.py: preallocated KV cache, finished rows
+dropped from the batch; the default for plain full-attention models) and ``generate``
+(``model.generate``, for every other architecture and as the reference the lean loop is
+tested against).
 """
 
 from __future__ import annotations
@@ -14,16 +19,30 @@ from typing import Any
 import torch
 
 from reasoner.rollout.base import GenerationRequest, SamplingParams, SyncStats
+from reasoner.rollout.decode import decode
+from reasoner.rollout.kvcache import supports_preallocated
 from reasoner.types import Sample
+
+DECODERS = ("auto", "lean", "generate")
 
 
 class HFRolloutEngine:
-    """Rollouts with ``model.generate``; ``max_batch_size`` bounds sequences per call."""
+    """Rollouts with the trainer's model; ``max_batch_size`` bounds sequences per call.
 
-    def __init__(self, model: Any, tokenizer: Any, max_batch_size: int = 256) -> None:
+    ``decoder``: "lean", "generate", or "auto" (lean where the architecture allows).
+    """
+
+    def __init__(self, model: Any, tokenizer: Any, max_batch_size: int = 256, decoder: str = "auto") -> None:
+        if decoder not in DECODERS:
+            raise ValueError(f"rollout.decoder={decoder!r} is unknown; choose one of {', '.join(DECODERS)}")
+        if decoder == "lean" and not supports_preallocated(model.config):
+            raise ValueError(f"rollout.decoder=lean needs a plain full-attention decoder; "
+                             f"{type(model).__name__} is not one (use decoder=generate or auto)")
         self.model = model
         self.tokenizer = tokenizer
         self.max_batch_size = max_batch_size
+        self.decoder = decoder if decoder != "auto" else (
+            "lean" if supports_preallocated(model.config) else "generate")
         self.eos_ids = self._eos_ids()
         self.pad_id = tokenizer.pad_token_id
 
@@ -60,8 +79,47 @@ class HFRolloutEngine:
             out[ri].append(results[i])
         return out
 
-    @torch.no_grad()
     def _generate_chunk(self, reqs: list[GenerationRequest], params: SamplingParams) -> list[Sample]:
+        if self.decoder == "lean":
+            return self._lean_chunk(reqs, params)
+        return self._generate_call(reqs, params)
+
+    def _stop_hit(self, stop: list[str]):
+        """A per-row check that the decoded tail of the response contains a stop string."""
+        if not stop:
+            return None
+        window = max(len(s) for s in stop) + 2  # every token decodes to >= 1 character, bar specials
+        tok = self.tokenizer
+
+        def hit(tokens: list[int]) -> bool:
+            tail = tok.decode(tokens[-window:], skip_special_tokens=True)
+            return any(s in tail for s in stop)
+
+        return hit
+
+    def _lean_chunk(self, reqs: list[GenerationRequest], params: SamplingParams) -> list[Sample]:
+        decoded = decode(
+            self.model, [r.prompt_ids + r.prefix_ids for r in reqs], params.max_new_tokens,
+            pad_id=self.pad_id, eos_ids=self.eos_ids,
+            temperature=0.0 if params.greedy else params.temperature,
+            top_p=params.top_p, top_k=params.top_k, stop_hit=self._stop_hit(list(params.stop)),
+        )
+        return [self._sample(req, d.tokens, d.logprobs, d.finish_reason) for req, d in zip(reqs, decoded)]
+
+    def _sample(self, req: GenerationRequest, sampled: list[int], logprobs: list[float], finish: str) -> Sample:
+        response = list(req.prefix_ids) + sampled
+        return Sample(
+            problem_id=req.problem_id,
+            prompt_ids=list(req.prompt_ids),
+            response_ids=response,
+            logprobs=logprobs,
+            finish_reason=finish,
+            text=self.tokenizer.decode(response, skip_special_tokens=True),
+            prefix_len=len(req.prefix_ids),
+        )
+
+    @torch.no_grad()
+    def _generate_call(self, reqs: list[GenerationRequest], params: SamplingParams) -> list[Sample]:
         model = self.model
         device = next(model.parameters()).device
         contexts = [r.prompt_ids + r.prefix_ids for r in reqs]
@@ -113,15 +171,5 @@ class HFRolloutEngine:
                 tail = self.tokenizer.decode(sampled, skip_special_tokens=True)
                 if any(s in tail for s in params.stop):
                     finish = "stop"
-            samples.append(
-                Sample(
-                    problem_id=req.problem_id,
-                    prompt_ids=list(req.prompt_ids),
-                    response_ids=list(req.prefix_ids) + sampled,
-                    logprobs=lp[i, :n].tolist(),
-                    finish_reason=finish,
-                    text=self.tokenizer.decode(list(req.prefix_ids) + sampled, skip_special_tokens=True),
-                    prefix_len=len(req.prefix_ids),
-                )
-            )
+            samples.append(self._sample(req, sampled, lp[i, :n].tolist(), finish))
         return samples

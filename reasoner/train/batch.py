@@ -24,6 +24,7 @@ class Batch:
     advantages: torch.Tensor | None = None  # [B, T-1]
     old_logprobs: torch.Tensor | None = None  # [B, T-1] policy before this update
     ref_logprobs: torch.Tensor | None = None  # [B, T-1] frozen reference policy
+    prompt_lens: torch.Tensor | None = None  # [B] long: prompt tokens per row (shared-prompt forward)
 
     @property
     def size(self) -> int:
@@ -38,8 +39,8 @@ class Batch:
         width = max(width, 2)
         out = {}
         for k, v in rows.items():
-            if v is None:
-                out[k] = None
+            if v is None or v.dim() == 1:
+                out[k] = v
             elif k in ("input_ids", "attention_mask"):
                 out[k] = v[:, :width]
             else:
@@ -69,7 +70,14 @@ def build_batch(samples: list[Sample], pad_id: int) -> Batch:
             raise ValueError(f"sample of {s.problem_id!r}: {len(s.logprobs)} log-probs for {n} sampled tokens")
         mask[i, start : start + n] = 1.0
         blp[i, start : start + n] = torch.tensor(s.logprobs, dtype=torch.float32)
-    return Batch(input_ids, attn, mask, blp)
+    prompt_lens = torch.tensor([len(s.prompt_ids) for s in samples], dtype=torch.long)
+    return Batch(input_ids, attn, mask, blp, prompt_lens=prompt_lens)
+
+
+def first_target(mask: torch.Tensor) -> int:
+    """The first target column any row trains on (0 for an empty mask)."""
+    cols = mask.any(0).nonzero()
+    return int(cols[0]) if len(cols) else 0
 
 
 def token_logprobs(
@@ -79,20 +87,29 @@ def token_logprobs(
     temperature: float = 1.0,
     with_entropy: bool = False,
     entropy_grad: bool = False,
+    start: int = 0,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Log-prob of each next token under softmax(logits / T), and optionally its entropy.
 
     Returns ([B, T-1], [B, T-1] or None). Computed in float32 whatever the model dtype.
     The entropy carries a graph only with ``entropy_grad`` (an entropy bonus in the loss).
+    ``start`` > 0 computes the LM head and softmax only for target columns >= start (the
+    prompt is context: in RL most positions are prompt); earlier columns are returned as 0.
     """
-    logits = model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).logits
+    width = input_ids.shape[1] - 1
+    start = min(max(start, 0), width)
+    kwargs = {"logits_to_keep": width + 1 - start} if start > 0 else {}
+    logits = model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False, **kwargs).logits
     logits = logits[:, :-1].float()
     if temperature != 1.0:
         logits = logits / temperature
     logp_all = torch.log_softmax(logits, dim=-1)
-    logp = logp_all.gather(-1, input_ids[:, 1:].unsqueeze(-1)).squeeze(-1)
+    logp = logp_all.gather(-1, input_ids[:, 1 + start :].unsqueeze(-1)).squeeze(-1)
     entropy = None
     if with_entropy:
         with torch.set_grad_enabled(entropy_grad and torch.is_grad_enabled()):
             entropy = -(logp_all.exp() * logp_all).sum(-1)
+    if start > 0:
+        logp = torch.nn.functional.pad(logp, (start, 0))
+        entropy = torch.nn.functional.pad(entropy, (start, 0)) if entropy is not None else None
     return logp, entropy

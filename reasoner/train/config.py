@@ -65,4 +65,5 @@ def update_config(cfg: Mapping[str, Any]) -> UpdateConfig:
         max_grad_norm=float(train.get("max_grad_norm", 1.0)),
         temperature=float(cfg["rollout"].get("temperature", 1.0)),
         tis_cap=(float(algo["tis_cap"]) if algo.get("tis_cap") is not None else None),
+        share_prompts=bool(train.get("share_prompts", True)),
     )

@@ -25,7 +25,7 @@ from reasoner.models.loading import (
     quiet_transformers,
     resolve_model_path,
 )
-from reasoner.train.batch import token_logprobs
+from reasoner.train.batch import first_target, token_logprobs
 from reasoner.train.optim import build_optimizer
 from reasoner.types import Problem
 
@@ -76,7 +76,7 @@ def collate(examples: list[tuple[list[int], list[int]]], pad_id: int) -> tuple[t
 
 def sft_loss(model: torch.nn.Module, ids: torch.Tensor, attn: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean negative log-likelihood over response tokens only."""
-    logp, _ = token_logprobs(model, ids, attn)
+    logp, _ = token_logprobs(model, ids, attn, start=first_target(mask))
     return -(logp * mask).sum() / mask.sum().clamp(min=1.0)
 
 

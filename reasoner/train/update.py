@@ -13,7 +13,8 @@ from typing import Any
 import torch
 
 from reasoner.algos import aggregate, clipped_policy_loss, kl_penalty
-from reasoner.train.batch import Batch, token_logprobs
+from reasoner.train.batch import Batch, first_target, token_logprobs
+from reasoner.train.shared_prompt import prompt_groups, shared_prompt_logprobs
 
 
 @dataclass
@@ -32,6 +33,22 @@ class UpdateConfig:
     max_grad_norm: float = 1.0
     temperature: float = 1.0
     tis_cap: float | None = None  # truncated importance sampling: weight min(pi_old / pi_behaviour, cap)
+    share_prompts: bool = True  # run each distinct prompt once per micro-batch (reasoner/train/shared_prompt.py)
+
+
+def sequence_logprobs(model: torch.nn.Module, sub: Batch, temperature: float, share_prompts: bool = True,
+                      with_entropy: bool = False, entropy_grad: bool = False):
+    """Per-target log-probs (and entropy) of ``sub``: shared-prompt forward when rows share prompts."""
+    if share_prompts and sub.prompt_lens is not None and _shares(sub):
+        return shared_prompt_logprobs(model, sub.input_ids, sub.attention_mask, sub.prompt_lens, temperature,
+                                      with_entropy=with_entropy, entropy_grad=entropy_grad)
+    return token_logprobs(model, sub.input_ids, sub.attention_mask, temperature, with_entropy=with_entropy,
+                          entropy_grad=entropy_grad, start=first_target(sub.mask))
+
+
+def _shares(sub: Batch) -> bool:
+    """At least two rows have the same prompt."""
+    return len(prompt_groups(sub.input_ids, sub.prompt_lens)[0]) < sub.size
 
 
 def _chunks(idx: torch.Tensor, size: int) -> list[torch.Tensor]:
@@ -40,13 +57,14 @@ def _chunks(idx: torch.Tensor, size: int) -> list[torch.Tensor]:
 
 
 @torch.no_grad()
-def batch_logprobs(model: torch.nn.Module, batch: Batch, micro: int, temperature: float) -> torch.Tensor:
+def batch_logprobs(model: torch.nn.Module, batch: Batch, micro: int, temperature: float,
+                   share_prompts: bool = True) -> torch.Tensor:
     """Log-probs of all targets of ``batch`` under ``model`` (no grad), micro-batched."""
     out = torch.zeros_like(batch.mask)
     device = next(model.parameters()).device
     for idx in _chunks(torch.arange(batch.size), micro):
         sub = batch.select(idx).to(device)
-        lp, _ = token_logprobs(model, sub.input_ids, sub.attention_mask, temperature)
+        lp, _ = sequence_logprobs(model, sub, temperature, share_prompts)
         out[idx, : lp.shape[1]] = lp.cpu()
     return out
 
@@ -60,11 +78,12 @@ def policy_update(policy: torch.nn.Module, ref: torch.nn.Module | None, optimize
     if cfg.kl_coef > 0:
         if ref is None:
             raise ValueError("kl_coef > 0 needs a reference model")
-        batch.ref_logprobs = batch_logprobs(ref, batch, cfg.micro_batch_size, cfg.temperature)
+        batch.ref_logprobs = batch_logprobs(ref, batch, cfg.micro_batch_size, cfg.temperature, cfg.share_prompts)
     mini = cfg.mini_batch_size or batch.size
     single_pass = cfg.epochs == 1 and mini >= batch.size
     if not single_pass:  # importance ratios need the pre-update policy's log-probs
-        batch.old_logprobs = batch_logprobs(policy, batch, cfg.micro_batch_size, cfg.temperature)
+        batch.old_logprobs = batch_logprobs(policy, batch, cfg.micro_batch_size, cfg.temperature,
+                                            cfg.share_prompts)
     stats: dict[str, list[float]] = {}
     policy.train()
     for _ in range(cfg.epochs):
@@ -77,8 +96,8 @@ def policy_update(policy: torch.nn.Module, ref: torch.nn.Module | None, optimize
                    "logprob_diff_mean": 0.0, "logprob_diff_max": 0.0}
             for idx in _chunks(mb_idx, cfg.micro_batch_size):
                 sub = batch.select(idx).to(device)
-                logp, ent = token_logprobs(policy, sub.input_ids, sub.attention_mask, cfg.temperature,
-                                           with_entropy=True, entropy_grad=cfg.entropy_coef != 0)
+                logp, ent = sequence_logprobs(policy, sub, cfg.temperature, cfg.share_prompts, with_entropy=True,
+                                              entropy_grad=cfg.entropy_coef != 0)
                 old = sub.old_logprobs if sub.old_logprobs is not None else logp.detach()
                 out = clipped_policy_loss(logp, old, sub.advantages, cfg.clip_low, cfg.clip_high,
                                           cfg.clip_ratio_c)
