@@ -41,11 +41,20 @@ def resolve_dtype(name: str) -> torch.dtype:
     return _DTYPES[name]
 
 
+def _not_found(path: str, what: str, exc: OSError) -> FileNotFoundError:
+    """A missing model/tokenizer named by the key the user set (transformers' message names neither)."""
+    where = "a local directory" if os.path.isdir(path) else "neither a local directory nor in the hub cache / reachable"
+    return FileNotFoundError(f"model.path={path!r}: could not load the {what} ({where}): {exc}")
+
+
 def load_tokenizer(path: str):
     """Tokenizer with a pad token, left padding for generation."""
     from transformers import AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(path)
+    try:
+        tok = AutoTokenizer.from_pretrained(path)
+    except OSError as exc:
+        raise _not_found(path, "tokenizer", exc) from exc
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     tok.padding_side = "left"
@@ -58,7 +67,10 @@ def load_causal_lm(path: str, dtype: str = "float32", device: str = "cpu", train
     """Load a causal LM through the Auto* path; frozen (eval, no grad) when not trainable."""
     from transformers import AutoModelForCausalLM
 
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=resolve_dtype(dtype))
+    try:
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=resolve_dtype(dtype))
+    except OSError as exc:
+        raise _not_found(path, "model", exc) from exc
     model.to(device)
     if not trainable:
         model.eval()
