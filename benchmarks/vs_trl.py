@@ -6,7 +6,7 @@ loss (per-sequence token mean, group std-normalised advantages, no KL) and steps
 trainer runs in its own subprocess (clean peak RSS, same thread count); held-out greedy
 accuracy of both final models is measured with the same evaluation code.
 
-    python benchmarks/vs_trl.py --steps 20 --threads 1     (needs `pip install trl`)
+    python benchmarks/vs_trl.py --steps 30 --threads 1     (needs `pip install trl`)
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-COMMON = dict(group_size=8, batch_size=64, max_new_tokens=48, lr=5e-4, temperature=1.0)
+COMMON = dict(group_size=8, batch_size=64, max_new_tokens=48, lr=3e-5, temperature=1.0)  # lr: --lr
 DATA = ["data.digits=1", "data.difficulty=3"]
 
 
@@ -138,10 +138,12 @@ def main() -> None:
     ap.add_argument("--sft-steps", type=int, default=200)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--heldout", type=int, default=200)
+    ap.add_argument("--lr", type=float, default=COMMON["lr"], help="learning rate of both trainers")
     ap.add_argument("--work", default="outputs/bench_vs_trl")
     ap.add_argument("--child", choices=["ours", "trl"])
     ap.add_argument("--model")
     args = ap.parse_args()
+    COMMON["lr"] = args.lr
     if args.child:
         return child(args)
     import torch
@@ -152,7 +154,7 @@ def main() -> None:
     results = {}
     for name in ("ours", "trl"):
         cmd = [sys.executable, __file__, "--child", name, "--model", model, "--work", str(work),
-               "--steps", str(args.steps), "--threads", str(args.threads)]
+               "--steps", str(args.steps), "--threads", str(args.threads), "--lr", str(args.lr)]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         line = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
         if proc.returncode or not line:

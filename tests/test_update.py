@@ -11,7 +11,7 @@ from reasoner.rollout.base import GenerationRequest, SamplingParams
 from reasoner.rollout.hf import HFRolloutEngine
 from reasoner.train.batch import build_batch, first_target, token_logprobs
 from reasoner.train.optim import build_optimizer, lr_lambda
-from reasoner.train.shared_prompt import prompt_groups, shared_prompt_logprobs
+from reasoner.train.shared_prompt import length_chunks, prompt_groups, shared_prompt_logprobs
 from reasoner.train.update import UpdateConfig, policy_update
 
 
@@ -127,8 +127,8 @@ def _group_batch(model, tok, seed=0):
     return build_batch(samples, tok.pad_token_id)
 
 
-@pytest.mark.parametrize("temperature", [1.0, 0.6])
-def test_shared_prompt_forward_equals_plain_forward(tiny, temperature):
+@pytest.mark.parametrize("temperature,chunks", [(1.0, 4), (0.6, 1), (1.0, 8)])
+def test_shared_prompt_forward_equals_plain_forward(tiny, temperature, chunks):
     """Each prompt once + gathered KV cache: same log-probs, entropy and gradients as full rows."""
     model, tok = tiny
     batch = _group_batch(model, tok)
@@ -140,7 +140,7 @@ def test_shared_prompt_forward_equals_plain_forward(tiny, temperature):
             lp, ent = token_logprobs(model, batch.input_ids, batch.attention_mask, temperature, with_entropy=True)
         else:
             lp, ent = shared_prompt_logprobs(model, batch.input_ids, batch.attention_mask, batch.prompt_lens,
-                                             temperature, with_entropy=True)
+                                             temperature, with_entropy=True, max_chunks=chunks)
         assert lp.shape == batch.mask.shape
         ((lp * batch.mask).sum() + (lp * batch.mask).pow(2).sum()).backward()
         results.append((lp.detach() * batch.mask, ent * batch.mask,
@@ -165,3 +165,14 @@ def test_update_with_shared_prompts_equals_plain_update(tiny):
         params.append(torch.cat([p.detach().flatten() for p in m.parameters()]))
         assert stats["actor/logprob_diff_max"] < 1e-4
     assert ((params[0] - params[1]).norm() / params[0].norm()).item() < 1e-5
+
+
+def test_length_chunks_cut_padding():
+    lengths = [5, 40, 6, 38, 7, 12, 48, 5]
+    chunks = length_chunks(lengths, 3)
+    assert sorted(i for c in chunks for i in c) == list(range(len(lengths))) and len(chunks) == 3
+    padded = sum(len(c) * max(lengths[i] for i in c) for c in chunks)
+    assert padded < len(lengths) * max(lengths) / 2
+    assert [lengths[i] for i in chunks[0]] == [5, 5, 6, 7]  # short rows together, sorted
+    assert length_chunks(lengths, 1) == [sorted(range(8), key=lambda i: lengths[i])]
+    assert len(length_chunks([4, 4, 4], 4)) == 1  # nothing to gain from cutting equal lengths
