@@ -7,8 +7,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-TINY_DEMO = ["sft.steps=30", "train.steps=2", "train.batch_size=16", "algo.group_size=4", "heldout_size=8",
-             "rollout.max_new_tokens=16", "data.train_size=64", "logger.console=false"]
+TINY_DEMO = ["sft.steps=30", "train.steps=2", "train.batch_size=16", "train.mini_batch_size=8", "algo.group_size=4",
+             "heldout_size=8", "rollout.max_new_tokens=16", "data.train_size=64", "logger.console=false"]
 
 
 def _entry(name: str, args: list[str]) -> subprocess.CompletedProcess:
