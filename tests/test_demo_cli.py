@@ -70,3 +70,16 @@ def test_length_bucketed_order_is_a_permutation_with_less_padding():
     rng.shuffle(plain)
     assert padded(order) < 0.7 * padded(plain)
     assert length_bucketed_order(examples, 16, 1, random.Random(1)) != order
+
+
+def test_shipped_rl_configs_validate():
+    """The defaults in demo.yaml and train.yaml pass the pre-load checks (batch / mini-batch / group sizes agree)."""
+    import pytest
+
+    from reasoner.config import compose
+    from reasoner.train.config import ConfigError, validate_rl
+
+    for name in ("demo", "train"):
+        validate_rl(compose(name, []))
+    with pytest.raises(ConfigError, match="train.mini_batch_size=128 does not divide train.batch_size=16"):
+        validate_rl(compose("demo", ["train.batch_size=16"]))
