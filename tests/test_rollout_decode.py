@@ -61,6 +61,26 @@ def test_compaction_changes_nothing(tiny, temperature):
             assert max(abs(x - y) for x, y in zip(a.logprobs, b.logprobs)) < 1e-5
 
 
+def test_shared_prompts_are_prefilled_once(tiny):
+    """n samples of a prompt: one prefill row per distinct context, the same tokens as one row each."""
+    model, tok = tiny
+    contexts = _contexts(tok)
+    rows = [contexts[i] for i in (0, 1, 0, 2, 1, 0, 3, 3)]
+    seen = []
+    hook = model.register_forward_pre_hook(lambda m, a, kw: seen.append(kw["input_ids"].shape), with_kwargs=True)
+    try:
+        shared = decode(model, rows, 12, pad_id=tok.pad_token_id, eos_ids={tok.eos_token_id}, temperature=0.0)
+    finally:
+        hook.remove()
+    assert seen[0][0] == len(contexts) and seen[0][1] == max(len(c) for c in contexts)  # prefill: 4 rows
+    assert seen[1] == (len(rows), 1)  # then every row decodes
+    alone = [decode(model, [c], 12, pad_id=tok.pad_token_id, eos_ids={tok.eos_token_id}, temperature=0.0)[0]
+             for c in rows]
+    for a, b in zip(shared, alone):
+        assert a.tokens == b.tokens and a.finish_reason == b.finish_reason
+        assert max(abs(x - y) for x, y in zip(a.logprobs, b.logprobs)) < 1e-5
+
+
 def test_filter_logits_matches_transformers_warpers():
     torch.manual_seed(0)
     logits = torch.randn(6, 50) * 3

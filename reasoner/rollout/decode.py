@@ -77,20 +77,26 @@ def decode(
     greedy = temperature <= 0.0
     temp = 1.0 if greedy else float(temperature)
     b = len(contexts)
-    width = max(len(c) for c in contexts)
-    ids = torch.full((b, width), pad_id, dtype=torch.long)
-    attn = torch.zeros((b, width), dtype=torch.long)
-    for i, c in enumerate(contexts):  # left padding
-        ids[i, width - len(c) :] = torch.as_tensor(list(c), dtype=torch.long)
+    # GRPO asks for n samples of each prompt: prefill each distinct context once, then copy
+    # its KV cache to the rows that share it (``expand``), instead of prefilling n copies.
+    first_row: dict[tuple[int, ...], int] = {}
+    expand = torch.tensor([first_row.setdefault(tuple(c), len(first_row)) for c in contexts], dtype=torch.long)
+    unique = list(first_row)
+    width = max(len(c) for c in unique)
+    ids = torch.full((len(unique), width), pad_id, dtype=torch.long)
+    attn = torch.zeros((len(unique), width), dtype=torch.long)
+    for i, c in enumerate(unique):  # left padding
+        ids[i, width - len(c) :] = torch.as_tensor(c, dtype=torch.long)
         attn[i, width - len(c) :] = 1
     ids, attn = ids.to(device), attn.to(device)
     positions = (attn.cumsum(-1) - 1).clamp(min=0)
+    expand = expand.to(device)
     n_layers = model.config.get_text_config().num_hidden_layers
     cache = preallocated_cache(n_layers, width + max_new_tokens)
     ckw = _cache_kwarg(model)
 
     mask = torch.ones((b, width + max_new_tokens), dtype=torch.long, device=device)
-    mask[:, :width] = attn
+    mask[:, :width] = attn[expand]
     rows = torch.arange(b)  # original row of each computed row
     tokens: list[list[int]] = [[] for _ in range(b)]
     logps: list[list[float]] = [[] for _ in range(b)]
@@ -101,9 +107,17 @@ def decode(
     model.eval()
     try:
         for step in range(max_new_tokens):
-            out = model(input_ids=inp, attention_mask=mask[:, : width + step], position_ids=pos,
-                        use_cache=True, logits_to_keep=1, **{ckw: cache})
-            logits = out.logits[:, -1].float() / temp
+            if step == 0:  # prefill the distinct contexts, then give every row its context's cache
+                out = model(input_ids=inp, attention_mask=attn, position_ids=pos, use_cache=True, logits_to_keep=1,
+                            **{ckw: cache})
+                logits = out.logits[:, -1].float()[expand] / temp
+                if len(unique) < b:
+                    cache.batch_select_indices(expand)
+                pos = pos[expand]
+            else:
+                out = model(input_ids=inp, attention_mask=mask[:, : width + step], position_ids=pos,
+                            use_cache=True, logits_to_keep=1, **{ckw: cache})
+                logits = out.logits[:, -1].float() / temp
             if greedy:
                 nxt = logits.argmax(-1)
             else:
