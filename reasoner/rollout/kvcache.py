@@ -49,9 +49,12 @@ class PreallocatedLayer(DynamicLayer):
         return self.capacity
 
     def batch_select_indices(self, indices: torch.Tensor) -> None:
-        if self.is_initialized:
-            self.keys = self.keys[indices]
-            self.values = self.values[indices]
+        if self.is_initialized:  # copy only the filled positions into fresh full-capacity buffers
+            for name in ("keys", "values"):
+                old = getattr(self, name)
+                new = old.new_empty((len(indices), *old.shape[1:]))
+                new[:, :, : self.length] = old[indices, :, : self.length]
+                setattr(self, name, new)
 
     def reset(self) -> None:
         self.length = 0
