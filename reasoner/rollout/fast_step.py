@@ -33,7 +33,17 @@ def supported(model: Any) -> bool:
     if layers is None or not hasattr(base, "rotary_emb") or not hasattr(model, "lm_head"):
         return False
     attn = layers[0].self_attn
-    return all(hasattr(attn, n) for n in ("q_proj", "k_proj", "v_proj", "o_proj", "scaling", "head_dim"))
+    norms = [base.norm, layers[0].input_layernorm, layers[0].post_attention_layernorm]
+    return all(hasattr(attn, n) for n in ("q_proj", "k_proj", "v_proj", "o_proj", "scaling", "head_dim")) and all(
+        type(n).__name__ in NORMS and hasattr(n, "variance_epsilon") for n in norms)
+
+
+NORMS = ("LlamaRMSNorm", "Qwen2RMSNorm")
+
+
+def _rms_norm(norm: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The families' RMSNorm (float32 statistics, weight applied in the input dtype) as one fused op."""
+    return norm.weight * F.rms_norm(x.float(), (x.shape[-1],), None, norm.variance_epsilon).to(x.dtype)
 
 
 def _rotate_half(x: torch.Tensor) -> torch.Tensor:
@@ -72,27 +82,25 @@ class FastStep:
         base = self.model.model
         x = base.embed_tokens(ids)  # [B, 1, D]
         cos, sin = base.rotary_emb(x, positions)  # [B, 1, d]
-        cos, sin = cos[:, None], sin[:, None]
+        cos, sin = cos[:, None], sin[:, None]  # [B, 1, 1, d]: broadcast over heads
         bias = torch.zeros(mask.shape, dtype=x.dtype, device=x.device).masked_fill_(mask == 0, float("-inf"))
         bias = bias[:, None, None, :]  # [B, 1, 1, L] over (kv head, group, L)
         b = ids.shape[0]
         for (layer, (w_qkv, b_qkv), (w_gu, b_gu), n_heads, n_kv), cache in zip(self.layers, cache_layers):
             attn = layer.self_attn
             d = attn.head_dim
-            h = layer.input_layernorm(x)
-            q, k, v = F.linear(h, w_qkv, b_qkv).split([n_heads * d, n_kv * d, n_kv * d], dim=-1)
-            q = q.view(b, 1, n_heads, d).transpose(1, 2)
-            k = k.view(b, 1, n_kv, d).transpose(1, 2)
-            v = v.view(b, 1, n_kv, d).transpose(1, 2)
-            q = q * cos + _rotate_half(q) * sin
-            k = k * cos + _rotate_half(k) * sin
+            h = _rms_norm(layer.input_layernorm, x)
+            qkv = F.linear(h, w_qkv, b_qkv).view(b, n_heads + 2 * n_kv, 1, d)  # one new position per row
+            qk = qkv[:, : n_heads + n_kv]
+            qk = qk * cos + _rotate_half(qk) * sin  # RoPE on the query and key heads at once
+            q, k, v = qk[:, :n_heads], qk[:, n_heads:], qkv[:, n_heads + n_kv :]
             keys, values = cache.update(k, v)  # [B, n_kv, L, d]
             groups = n_heads // n_kv  # query head kv*groups + g reads kv head kv, as repeat_kv orders them
             scores = torch.matmul(q.reshape(b, n_kv, groups, d), keys.transpose(-1, -2)) * attn.scaling + bias
             probs = torch.softmax(scores, dim=-1, dtype=torch.float32).to(q.dtype)
             out = torch.matmul(probs, values).reshape(b, 1, n_heads * d)
             x = x + attn.o_proj(out)
-            h = layer.post_attention_layernorm(x)
+            h = _rms_norm(layer.post_attention_layernorm, x)
             gate, up = F.linear(h, w_gu, b_gu).chunk(2, dim=-1)
             x = x + layer.mlp.down_proj(F.silu(gate) * up)
-        return self.model.lm_head(base.norm(x))[:, -1]
+        return self.model.lm_head(_rms_norm(base.norm, x))[:, -1]
