@@ -26,7 +26,7 @@ def _model(config):
     with torch.no_grad():  # random biases too (they start at zero), so a dropped bias shows
         for name, p in model.named_parameters():
             if name.endswith("bias"):
-                p.normal_(0, 0.5)
+                p.normal_(0, 0.02)
     return model
 
 
@@ -37,13 +37,18 @@ def test_fast_step_equals_the_transformers_forward(name):
     g = torch.Generator().manual_seed(1)
     contexts = [torch.randint(3, 97, (n,), generator=g).tolist() for n in (5, 17, 9, 17, 30)]
     contexts.append(contexts[1])  # a shared prompt, prefilled once
-    kw = dict(pad_id=0, eos_ids={1}, temperature=0.0)
+    # eos = tokens the random model emits mid-way (not in any row's first 5), so rows end at
+    # different steps and finished rows are compacted out of the cache on both paths
+    probe = decode(model, contexts, 40, pad_id=0, eos_ids=set(), temperature=0.0, fast_step=False)
+    early = {t for d in probe for t in d.tokens[:5]}
+    eos = {t for d in probe[::2] for t in d.tokens[5:] if t not in early}
+    kw = dict(pad_id=0, eos_ids=eos, temperature=0.0)
     fast = decode(model, contexts, 40, fast_step=True, **kw)
     slow = decode(model, contexts, 40, fast_step=False, **kw)
     for a, b in zip(fast, slow):
         assert a.tokens == b.tokens and a.finish_reason == b.finish_reason
         assert max(abs(x - y) for x, y in zip(a.logprobs, b.logprobs)) < 1e-5
-    assert len({len(d.tokens) for d in fast}) > 1 or all(len(d.tokens) == 40 for d in fast)
+    assert len({len(d.tokens) for d in fast}) > 1
 
 
 def test_fast_step_sampled_logprobs_match_the_slow_path():

@@ -76,7 +76,7 @@ def test_server_follows_synced_weights(server, tiny, tmp_path, sync):
     # The 1e-4 contract is pinned in-process (test_rollout_vllm.py). The server is another
     # process with its own OpenMP thread count, so float32 reductions run in another order,
     # and the 0.3-scale perturbation makes logits of magnitude ~20 over 200+-token prompts:
-    # CI once measured a 1.05e-4 maximum here. A real sync or temperature bug moves these by
-    # orders of magnitude more (a stale weight: > 0.1), so this bound still catches one.
+    # CI once measured a 1.05e-4 maximum here. A missed sync is caught by the greedy-token
+    # comparison above; this bound still catches a wrong temperature or truncated log-probs.
     assert diff.max().item() < 5e-4 and (diff.sum() / batch.mask.sum()).item() < 2e-5
     engine.close()

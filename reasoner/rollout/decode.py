@@ -51,10 +51,10 @@ def filter_logits(logits: torch.Tensor, top_k: int = 0, top_p: float = 1.0) -> t
 def sample_token(probs: torch.Tensor) -> torch.Tensor:
     """One draw per row from ``probs`` [B, V] by inverting the CDF with one uniform per row.
 
-    Exactly the categorical distribution (cumulative sums in float64, so a 150k-token vocabulary
-    is not biased by rounding), and on the CPU about 14x cheaper than ``torch.multinomial``,
-    which draws random numbers for the whole row. Zero-probability tokens (masked by top-k /
-    top-p) own an empty interval and are never drawn.
+    Exactly the categorical distribution (cumulative sums in float64, so a 150k-token
+    vocabulary is not biased by rounding), and on the CPU about 10x cheaper than
+    ``torch.multinomial`` (68 vs 710 us for 64 x 512), which draws a number per entry.
+    Zero-probability tokens (masked by top-k / top-p) own an empty interval and are never drawn.
     """
     cdf = probs.double().cumsum(-1)
     u = torch.rand((probs.shape[0], 1), dtype=torch.float64, device=probs.device) * cdf[:, -1:]

@@ -17,10 +17,12 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from transformers.models.llama.modeling_llama import rotate_half  # Qwen2's is the same function
 
 from reasoner.rollout.kvcache import PreallocatedLayer
 
 FAMILIES = ("llama", "qwen2")
+NORMS = ("LlamaRMSNorm", "Qwen2RMSNorm")
 
 
 def supported(model: Any) -> bool:
@@ -38,17 +40,9 @@ def supported(model: Any) -> bool:
         type(n).__name__ in NORMS and hasattr(n, "variance_epsilon") for n in norms)
 
 
-NORMS = ("LlamaRMSNorm", "Qwen2RMSNorm")
-
-
 def _rms_norm(norm: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     """The families' RMSNorm (float32 statistics, weight applied in the input dtype) as one fused op."""
     return norm.weight * F.rms_norm(x.float(), (x.shape[-1],), None, norm.variance_epsilon).to(x.dtype)
-
-
-def _rotate_half(x: torch.Tensor) -> torch.Tensor:
-    h = x.shape[-1] // 2
-    return torch.cat((-x[..., h:], x[..., :h]), dim=-1)
 
 
 def _fuse(*linears: torch.nn.Linear) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -84,7 +78,7 @@ class FastStep:
         cos, sin = base.rotary_emb(x, positions)  # [B, 1, d]
         cos, sin = cos[:, None], sin[:, None]  # [B, 1, 1, d]: broadcast over heads
         bias = torch.zeros(mask.shape, dtype=x.dtype, device=x.device).masked_fill_(mask == 0, float("-inf"))
-        bias = bias[:, None, None, :]  # [B, 1, 1, L] over (kv head, group, L)
+        bias = bias[:, None, None, :]  # [B, 1, 1, L]: broadcast over (kv head, group)
         b = ids.shape[0]
         for (layer, (w_qkv, b_qkv), (w_gu, b_gu), n_heads, n_kv), cache in zip(self.layers, cache_layers):
             attn = layer.self_attn
@@ -92,7 +86,7 @@ class FastStep:
             h = _rms_norm(layer.input_layernorm, x)
             qkv = F.linear(h, w_qkv, b_qkv).view(b, n_heads + 2 * n_kv, 1, d)  # one new position per row
             qk = qkv[:, : n_heads + n_kv]
-            qk = qk * cos + _rotate_half(qk) * sin  # RoPE on the query and key heads at once
+            qk = qk * cos + rotate_half(qk) * sin  # RoPE on the query and key heads at once
             q, k, v = qk[:, :n_heads], qk[:, n_heads:], qkv[:, n_heads + n_kv :]
             keys, values = cache.update(k, v)  # [B, n_kv, L, d]
             groups = n_heads // n_kv  # query head kv*groups + g reads kv head kv, as repeat_kv orders them
