@@ -176,3 +176,63 @@ def test_length_chunks_cut_padding():
     assert [lengths[i] for i in chunks[0]] == [5, 5, 6, 7]  # short rows together, sorted
     assert length_chunks(lengths, 1) == [sorted(range(8), key=lambda i: lengths[i])]
     assert len(length_chunks([4, 4, 4], 4)) == 1  # nothing to gain from cutting equal lengths
+
+
+def _params(m):
+    return torch.cat([p.detach().flatten() for p in m.parameters()])
+
+
+@pytest.mark.parametrize("agg", ["token-mean", "seq-mean-token-mean", "seq-mean-token-sum",
+                                 "seq-mean-token-sum-norm"])
+def test_skipping_zero_advantage_rows_gives_same_update(tiny, agg):
+    """A uniform-reward group is not run, yet the update equals the full-batch one (same denominators)."""
+    model, tok = tiny
+    batch = _group_batch(model, tok)
+    adv = torch.tensor([0.0, 0.0, 0.0, 1.0, -0.5, 0.25, -1.0, 0.5])  # first group: all rewards equal
+    batch.advantages = broadcast_to_tokens(adv, batch.mask)
+    params, stats = [], []
+    for skip in (False, True):
+        m = copy.deepcopy(model)
+        opt = torch.optim.SGD(m.parameters(), lr=1.0)  # linear in the gradient: exact comparison
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)
+        stats.append(policy_update(m, None, opt, sched, copy.deepcopy(batch),
+                                   UpdateConfig(loss_agg=agg, norm_len=10, max_grad_norm=1e9,
+                                                skip_zero_advantage=skip)))
+        params.append(_params(m))
+    moved = (params[0] - _params(model)).norm()
+    assert moved > 0
+    assert (params[0] - params[1]).norm() / moved < 1e-5
+    assert stats[0]["actor/active_rows"] == 1.0 and stats[1]["actor/active_rows"] == 5 / 8
+    assert abs(stats[0]["actor/loss"] - stats[1]["actor/loss"]) < 1e-6
+
+
+def test_all_zero_advantage_minibatch_still_steps_adamw(tiny):
+    """Nothing to run, but AdamW's momentum and weight decay move the weights as with a zero gradient."""
+    model, tok = tiny
+    batch = _group_batch(model, tok)
+    signal = copy.deepcopy(batch)
+    signal.advantages = broadcast_to_tokens(torch.linspace(-1, 1, batch.size), batch.mask)
+    batch.advantages = torch.zeros_like(batch.mask)
+    params = []
+    for skip in (False, True):
+        m = copy.deepcopy(model)
+        torch.manual_seed(0)  # same mini-batch permutations in both runs
+        opt, sched = build_optimizer(m, {"lr": 1e-3, "schedule": "constant", "weight_decay": 0.1}, 10)
+        cfg = UpdateConfig(epochs=2, mini_batch_size=4, skip_zero_advantage=skip)
+        policy_update(m, None, opt, sched, copy.deepcopy(signal), cfg)
+        after_signal = _params(m)
+        stats = policy_update(m, None, opt, sched, copy.deepcopy(batch), cfg)
+        assert (_params(m) - after_signal).norm() > 0  # momentum kept moving the weights
+        assert stats["actor/active_rows"] == (0.0 if skip else 1.0)
+        params.append(_params(m))
+    assert (params[0] - params[1]).norm() / params[0].norm() < 1e-6
+
+
+def test_zero_advantage_rows_run_when_kl_is_in_the_loss(tiny):
+    model, tok = tiny
+    batch = _group_batch(model, tok)
+    batch.advantages = torch.zeros_like(batch.mask)
+    ref = copy.deepcopy(model).eval().requires_grad_(False)
+    opt, sched = _opt(model, 1e-3)
+    stats = policy_update(model, ref, opt, sched, batch, UpdateConfig(kl_coef=0.1))
+    assert stats["actor/active_rows"] == 1.0

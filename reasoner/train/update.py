@@ -3,6 +3,11 @@
 Reads top to bottom: reference log-probs (KL), old log-probs (importance ratios),
 then for each mini-batch the clipped policy loss (+ KL, - entropy bonus), aggregated
 with mini-batch-global denominators so micro-batching does not change the gradient.
+
+Rows whose advantage is zero on every token (a GRPO group whose samples all got the same
+reward) add exactly nothing to the clipped loss or its gradient when there is no KL or
+entropy term, so they are not run at all (``skip_zero_advantage``). The denominators still
+count them, so the gradient is the one over the full batch, not a re-weighted one.
 """
 
 from __future__ import annotations
@@ -34,6 +39,14 @@ class UpdateConfig:
     temperature: float = 1.0
     tis_cap: float | None = None  # truncated importance sampling: weight min(pi_old / pi_behaviour, cap)
     share_prompts: bool = True  # run each distinct prompt once per micro-batch (reasoner/train/shared_prompt.py)
+    skip_zero_advantage: bool = True  # do not run rows that cannot change the gradient (module docstring)
+
+
+def active_rows(batch: Batch, cfg: UpdateConfig) -> torch.Tensor:
+    """[B] bool: rows the update must run. All rows when a KL or entropy term is in the loss."""
+    if not cfg.skip_zero_advantage or cfg.kl_coef > 0 or cfg.entropy_coef != 0:
+        return torch.ones(batch.size, dtype=torch.bool)
+    return ((batch.advantages != 0) & (batch.mask > 0)).any(-1)
 
 
 def sequence_logprobs(model: torch.nn.Module, sub: Batch, temperature: float, share_prompts: bool = True,
@@ -52,17 +65,17 @@ def _shares(sub: Batch) -> bool:
 
 
 def _chunks(idx: torch.Tensor, size: int) -> list[torch.Tensor]:
-    size = size or len(idx)
+    size = size or max(len(idx), 1)
     return [idx[i : i + size] for i in range(0, len(idx), size)]
 
 
 @torch.no_grad()
 def batch_logprobs(model: torch.nn.Module, batch: Batch, micro: int, temperature: float,
-                   share_prompts: bool = True) -> torch.Tensor:
-    """Log-probs of all targets of ``batch`` under ``model`` (no grad), micro-batched."""
+                   share_prompts: bool = True, rows: torch.Tensor | None = None) -> torch.Tensor:
+    """Log-probs of the targets of ``batch`` (of its ``rows`` only; 0 elsewhere) under ``model``."""
     out = torch.zeros_like(batch.mask)
     device = next(model.parameters()).device
-    for idx in _chunks(torch.arange(batch.size), micro):
+    for idx in _chunks(torch.arange(batch.size) if rows is None else rows, micro):
         sub = batch.select(idx).to(device)
         lp, _ = sequence_logprobs(model, sub, temperature, share_prompts)
         out[idx, : lp.shape[1]] = lp.cpu()
@@ -81,20 +94,28 @@ def policy_update(policy: torch.nn.Module, ref: torch.nn.Module | None, optimize
         batch.ref_logprobs = batch_logprobs(ref, batch, cfg.micro_batch_size, cfg.temperature, cfg.share_prompts)
     mini = cfg.mini_batch_size or batch.size
     single_pass = cfg.epochs == 1 and mini >= batch.size
+    active = active_rows(batch, cfg)
     if not single_pass:  # importance ratios need the pre-update policy's log-probs
         batch.old_logprobs = batch_logprobs(policy, batch, cfg.micro_batch_size, cfg.temperature,
-                                            cfg.share_prompts)
+                                            cfg.share_prompts, rows=active.nonzero().squeeze(-1))
     stats: dict[str, list[float]] = {}
     policy.train()
     for _ in range(cfg.epochs):
         perm = torch.randperm(batch.size) if not single_pass else torch.arange(batch.size)
         for mb_idx in _chunks(perm, mini):
             optimizer.zero_grad(set_to_none=True)
+            # loss denominators over the whole mini-batch; metric means over the rows that run
             n_tokens = float(batch.mask[mb_idx].sum().clamp(min=1.0))
             n_seqs = float(len(mb_idx))
+            run_idx = mb_idx[active[mb_idx]]
+            n_run = float(batch.mask[run_idx].sum().clamp(min=1.0))
             acc = {"loss": 0.0, "pg_loss": 0.0, "kl": 0.0, "entropy": 0.0, "clip_frac": 0.0, "ratio_max": 0.0,
                    "logprob_diff_mean": 0.0, "logprob_diff_max": 0.0}
-            for idx in _chunks(mb_idx, cfg.micro_batch_size):
+            if len(run_idx) == 0:  # a zero gradient still moves AdamW (momentum), as the full batch would
+                for p in policy.parameters():
+                    if p.requires_grad:
+                        p.grad = torch.zeros_like(p)
+            for idx in _chunks(run_idx, cfg.micro_batch_size):
                 sub = batch.select(idx).to(device)
                 logp, ent = sequence_logprobs(policy, sub, cfg.temperature, cfg.share_prompts, with_entropy=True,
                                               entropy_grad=cfg.entropy_coef != 0)
@@ -103,7 +124,7 @@ def policy_update(policy: torch.nn.Module, ref: torch.nn.Module | None, optimize
                                           cfg.clip_ratio_c)
                 # Rollout-vs-trainer mismatch (e.g. vLLM kernels): |log pi_old - log pi_behaviour|.
                 diff = (old - sub.behaviour_logprobs).abs() * sub.mask
-                acc["logprob_diff_mean"] += float(diff.sum()) / n_tokens
+                acc["logprob_diff_mean"] += float(diff.sum()) / n_run
                 acc["logprob_diff_max"] = max(acc["logprob_diff_max"], float(diff.max()))
                 if cfg.tis_cap is not None:
                     w = torch.exp((old - sub.behaviour_logprobs).clamp(-20.0, 20.0)).clamp(max=cfg.tis_cap)
@@ -121,15 +142,17 @@ def policy_update(policy: torch.nn.Module, ref: torch.nn.Module | None, optimize
                 m = sub.mask
                 acc["loss"] += float(loss.detach())
                 acc["pg_loss"] += float(pg.detach())
-                acc["entropy"] += float((ent.detach() * m).sum()) / n_tokens
-                acc["clip_frac"] += float((out.clipped.float() * m).sum()) / n_tokens
+                acc["entropy"] += float((ent.detach() * m).sum()) / n_run
+                acc["clip_frac"] += float((out.clipped.float() * m).sum()) / n_run
                 acc["ratio_max"] = max(acc["ratio_max"], float((out.ratio.detach() * m).max()))
             gnorm = torch.nn.utils.clip_grad_norm_(policy.parameters(), cfg.max_grad_norm)
             optimizer.step()
             scheduler.step()
             acc["grad_norm"] = float(gnorm)
+            acc["active_rows"] = len(run_idx) / n_seqs
             for k, v in acc.items():
-                stats.setdefault(k, []).append(v)
+                if len(run_idx) or k in ("loss", "pg_loss", "kl", "grad_norm", "active_rows"):
+                    stats.setdefault(k, []).append(v)  # no entropy etc. from a mini-batch that ran nothing
     out_stats = {f"actor/{k}": sum(v) / len(v) for k, v in stats.items()}
     out_stats["actor/lr"] = float(scheduler.get_last_lr()[0])
     out_stats["actor/updates"] = float(len(stats["loss"]))
