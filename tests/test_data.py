@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from reasoner.data.arithmetic import ArithmeticConfig, ArithmeticTask, corrupt, solve, split_of
+from reasoner.data.arithmetic import ArithmeticConfig, ArithmeticTask, corrupt, slipped, solve, split_of
 from reasoner.data.sources import DataError, load_problems, problems_from_rows
 from reasoner.data.stream import ProblemStream
 from verifiers import get_verifier
@@ -104,3 +104,32 @@ def test_answer_only_share_of_sft_targets():
     for p in probs[:50]:  # terse or worked, the SFT target is right; the worked one is always kept
         assert v(p.metadata["solution"], p.ground_truth).correct
         assert p.metadata["worked_solution"].count("\n") == 3
+
+
+@pytest.mark.parametrize("operands,ops,steps,first", [
+    ([9, 9, 5, 3], ["+", "-", "+"], ["9 + 9 = 8", "8 - 5 = 3", "3 + 3 = 6"], 0),  # carry forgotten
+    ([3, 4, 8, 2], ["+", "+", "-"], ["3 + 4 = 7", "7 + 8 = 5", "5 - 2 = 3"], 1),
+    ([12, 5, 1], ["-", "+"], ["12 - 5 = 17", "17 + 1 = 18"], 0),  # borrow forgotten
+    ([3, 8, 9], ["-", "-"], ["3 - 8 = -5", "-5 - 9 = -4"], 1),  # crossing zero is exact; -14 -> -4
+    ([2, 3, 4], ["+", "*"], ["2 + 3 = 5", "5 * 4 = 20"], None),  # no carry: the exact solution
+])
+def test_sloppy_teacher_forgets_carries_and_borrows(operands, ops, steps, first):
+    sol = slipped(operands, ops)
+    assert [s.text for s in sol.steps] == steps
+    assert sol.first_error == first
+    assert sol.labels == [first is None or i < first for i in range(len(steps))]
+    if first is None:
+        assert sol.text == solve(operands, ops).text
+
+
+def test_teacher_slips_share_changes_sft_targets_only():
+    cfg = dict(difficulty=3, digits=1)
+    exact = ArithmeticTask(ArithmeticConfig(**cfg), "train", 0).problems(400)
+    noisy = ArithmeticTask(ArithmeticConfig(**cfg, teacher_slips=0.5), "train", 0).problems(400)
+    v = get_verifier("numeric")
+    wrong = 0
+    for e, n in zip(exact, noisy):
+        assert (e.prompt, e.ground_truth, e.metadata["worked_solution"]) == (
+            n.prompt, n.ground_truth, n.metadata["worked_solution"])  # questions and answers stay exact
+        wrong += not v(n.metadata["solution"], n.ground_truth).correct
+    assert 0.2 < wrong / 400 < 0.4  # half the targets are sloppy; about half of those carry or borrow

@@ -31,6 +31,7 @@ class ArithmeticConfig:
     mul_max: int = 9  # multiplication operands are kept small so products stay readable
     word_problems: float = 0.0  # fraction phrased as a word problem
     answer_only: float = 0.0  # fraction whose SFT target is the bare boxed answer, without the steps
+    teacher_slips: float = 0.0  # fraction whose SFT target drops every carry and borrow (`slipped`)
     heldout_fraction: float = 0.1
 
 
@@ -104,6 +105,35 @@ def corrupt(operands: list[int], ops: list[str], rng: random.Random) -> Solution
     return Solution(steps, acc, first_error=k)
 
 
+def _drop_carry(a: int, r: int) -> int:
+    """``r`` with the tens of ``a`` kept: the carry or borrow of ``a -> r`` forgotten (9 + 9 = 8, 12 - 5 = 17)."""
+    if a >= 0 and r >= 0:
+        return (a // 10) * 10 + r % 10
+    if a <= 0 and r <= 0:
+        return -((-a // 10) * 10 + (-r) % 10)
+    return r  # crossing zero: no tens digit to keep
+
+
+def slipped(operands: list[int], ops: list[str]) -> Solution:
+    """A sloppy teacher's solution: every addition or subtraction forgets its carry or borrow.
+
+    Self-consistent (each step starts from the previous, wrong, result) and labelled like
+    `corrupt`. Equal to `solve` when no step carries or borrows.
+    """
+    acc = operands[0]
+    steps: list[Step] = []
+    first: int | None = None
+    for i, (op, b) in enumerate(zip(ops, operands[1:])):
+        nxt = _apply(acc, op, b)
+        if op in "+-":
+            nxt = _drop_carry(acc, nxt)
+        if first is None and nxt != _apply(acc, op, b):
+            first = i
+        steps.append(Step(f"{acc} {op} {b} = {nxt}", first is None))
+        acc = nxt
+    return Solution(steps, acc, first_error=first)
+
+
 _WORDS = {"+": ("gets", "more"), "-": ("gives away", ""), "*": ("multiplies them by", "")}
 
 
@@ -171,13 +201,17 @@ class ArithmeticTask:
         # The SFT target: the worked solution, or (for an `answer_only` share) just the boxed answer,
         # as in distilled data that mixes terse and worked answers to the same kind of prompt.
         terse = random.Random(f"{self.seed}:terse:{self.split}:{index}").random() < self.config.answer_only
+        # A `teacher_slips` share of targets comes from a sloppy teacher (no carries): noisy SFT data whose
+        # mistakes the verifier (exact ground truth) lets RL unlearn.
+        sloppy = random.Random(f"{self.seed}:slip:{self.split}:{index}").random() < self.config.teacher_slips
+        target = slipped(it.operands, it.ops) if sloppy else it.solution
         return Problem(
             id=f"arith-{self.split}-{self.seed}-{index}",
             prompt=[{"role": "user", "content": f"{it.question} {INSTRUCTION}"}],
             task="numeric",
             ground_truth=str(it.solution.answer),
             metadata={
-                "solution": f"\\boxed{{{it.solution.answer}}}" if terse else it.solution.text,
+                "solution": f"\\boxed{{{target.answer}}}" if terse else target.text,
                 "worked_solution": it.solution.text,
                 "step_labels": it.solution.labels,
                 "canonical": it.meta["canonical"],

@@ -103,6 +103,7 @@ def load_problems(cfg: Mapping[str, Any], split: str) -> list[Problem]:
             ops=tuple(cfg.get("ops", ("+", "-"))),
             word_problems=float(cfg.get("word_problems", 0.0)),
             answer_only=float(cfg.get("answer_only", 0.0)),
+            teacher_slips=float(cfg.get("teacher_slips", 0.0)),
             heldout_fraction=float(cfg.get("heldout_fraction", 0.1)),
         )
         n = int(cfg.get("train_size" if split == "train" else "test_size", 1000))
