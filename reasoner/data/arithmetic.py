@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from reasoner.types import Problem
@@ -75,34 +76,34 @@ def _apply(a: int, op: str, b: int) -> int:
     return a + b if op == "+" else a - b if op == "-" else a * b
 
 
+def _worked(operands: list[int], ops: list[str], written: Callable[[int, int, int], int]) -> Solution:
+    """Left-to-right steps whose results are ``written(step, acc, exact)``; each step starts from
+    the previous written result. Labels follow the Math-Shepherd convention: a step is correct iff
+    the correct final answer is still reachable from it, so the first step whose written result is
+    not exact and all later ones are False."""
+    acc = operands[0]
+    steps: list[Step] = []
+    first: int | None = None
+    for i, (op, b) in enumerate(zip(ops, operands[1:])):
+        exact = _apply(acc, op, b)
+        nxt = written(i, acc, exact)
+        if first is None and nxt != exact:
+            first = i
+        steps.append(Step(f"{acc} {op} {b} = {nxt}", first is None))
+        acc = nxt
+    return Solution(steps, acc, first_error=first)
+
+
 def solve(operands: list[int], ops: list[str]) -> Solution:
     """Left-to-right evaluation, one step per operator, every step correct."""
-    acc = operands[0]
-    steps = []
-    for op, b in zip(ops, operands[1:]):
-        nxt = _apply(acc, op, b)
-        steps.append(Step(f"{acc} {op} {b} = {nxt}", True))
-        acc = nxt
-    return Solution(steps, acc)
+    return _worked(operands, ops, lambda i, acc, exact: exact)
 
 
 def corrupt(operands: list[int], ops: list[str], rng: random.Random) -> Solution:
-    """A solution with one arithmetic slip: step k's result is off, later steps carry it.
-
-    Labels follow the Math-Shepherd convention: a step is correct iff the correct final
-    answer is still reachable from it, so the first wrong step and all later ones are False.
-    """
+    """A solution with one arithmetic slip: step k's result is off, later steps carry it."""
     k = rng.randrange(len(ops))
-    acc = operands[0]
-    steps = []
-    for i, (op, b) in enumerate(zip(ops, operands[1:])):
-        nxt = _apply(acc, op, b)
-        if i == k:
-            delta = rng.choice([-10, -2, -1, 1, 2, 10])
-            nxt = nxt + delta
-        steps.append(Step(f"{acc} {op} {b} = {nxt}", i < k))
-        acc = nxt
-    return Solution(steps, acc, first_error=k)
+    return _worked(operands, ops,
+                   lambda i, acc, exact: exact + rng.choice([-10, -2, -1, 1, 2, 10]) if i == k else exact)
 
 
 def _drop_carry(a: int, r: int) -> int:
@@ -117,21 +118,9 @@ def _drop_carry(a: int, r: int) -> int:
 def slipped(operands: list[int], ops: list[str]) -> Solution:
     """A sloppy teacher's solution: every addition or subtraction forgets its carry or borrow.
 
-    Self-consistent (each step starts from the previous, wrong, result) and labelled like
-    `corrupt`. Equal to `solve` when no step carries or borrows.
+    Labelled like `corrupt`; equal to `solve` when no step carries or borrows.
     """
-    acc = operands[0]
-    steps: list[Step] = []
-    first: int | None = None
-    for i, (op, b) in enumerate(zip(ops, operands[1:])):
-        nxt = _apply(acc, op, b)
-        if op in "+-":
-            nxt = _drop_carry(acc, nxt)
-        if first is None and nxt != _apply(acc, op, b):
-            first = i
-        steps.append(Step(f"{acc} {op} {b} = {nxt}", first is None))
-        acc = nxt
-    return Solution(steps, acc, first_error=first)
+    return _worked(operands, ops, lambda i, acc, exact: _drop_carry(acc, exact) if ops[i] in "+-" else exact)
 
 
 _WORDS = {"+": ("gets", "more"), "-": ("gives away", ""), "*": ("multiplies them by", "")}
