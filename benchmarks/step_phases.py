@@ -20,13 +20,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+DATA = ["data.ops=[+,-]"]  # the task these figures were measured on (the demo's before it went to sums only)
+
+
 def warm_model(work: Path, sft_steps: int, threads: int) -> str:
     from reasoner.config import compose
     from reasoner.train.sft import run_sft
 
     path = work / "sft" / "model"
     if not (path / "config.json").exists():
-        cfg = compose("demo", [f"output_dir={work}", f"threads={threads}", "logger.console=false"])
+        cfg = compose("demo", [f"output_dir={work}", f"threads={threads}", "logger.console=false", *DATA])
         cfg.update(output_dir=str(work / "sft"), optim=cfg["sft_optim"])
         cfg["sft"]["steps"] = sft_steps
         run_sft(cfg)
@@ -59,7 +62,7 @@ def main() -> None:
     quiet_transformers()
     path = warm_model(Path(args.work).resolve(), args.sft_steps, args.threads)
     tok, model = load_tokenizer(path), load_causal_lm(path)
-    problems = load_problems(compose("demo", [])["data"], "train")[: args.prompts]
+    problems = load_problems(compose("demo", DATA)["data"], "train")[: args.prompts]
     params = SamplingParams(temperature=1.0, max_new_tokens=48)
 
     gen: dict[str, list[float]] = {"generate": [], "lean": []}
