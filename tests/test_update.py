@@ -9,6 +9,7 @@ from reasoner.algos import broadcast_to_tokens
 from reasoner.data.chat import encode_prompt
 from reasoner.rollout.base import GenerationRequest, SamplingParams
 from reasoner.rollout.hf import HFRolloutEngine
+from reasoner.train import update
 from reasoner.train.batch import build_batch, first_target, token_logprobs
 from reasoner.train.optim import build_optimizer, lr_lambda
 from reasoner.train.shared_prompt import length_chunks, prompt_groups, shared_prompt_logprobs
@@ -236,3 +237,33 @@ def test_zero_advantage_rows_run_when_kl_is_in_the_loss(tiny):
     opt, sched = _opt(model, 1e-3)
     stats = policy_update(model, ref, opt, sched, batch, UpdateConfig(kl_coef=0.1))
     assert stats["actor/active_rows"] == 1.0
+
+
+def test_first_minibatch_own_old_logprobs_give_same_update(tiny, monkeypatch):
+    """Reusing the first mini-batch's forward as its old log-probs equals a separate no-grad pass,
+    over several epochs (later epochs read the stored values) and with uneven advantages."""
+    model, tok = tiny
+    batch = _group_batch(model, tok)
+    batch.advantages = broadcast_to_tokens(torch.linspace(-1, 1, batch.size), batch.mask)
+    params, stats = [], []
+    for reuse in (False, True):
+        monkeypatch.setattr(update, "dropout_free", lambda m, r=reuse: r)
+        m = copy.deepcopy(model)
+        torch.manual_seed(0)  # same mini-batch permutations in both runs
+        opt, sched = build_optimizer(m, {"lr": 3e-3, "schedule": "constant"}, 10)
+        cfg = UpdateConfig(epochs=3, mini_batch_size=3, clip_low=0.01, clip_high=0.01)
+        stats.append(policy_update(m, None, opt, sched, copy.deepcopy(batch), cfg))
+        params.append(_params(m))
+    moved = (params[0] - _params(model)).norm()
+    assert moved > 0 and stats[0]["actor/clip_frac"] > 0  # later mini-batches' ratios moved and clipped
+    assert (params[0] - params[1]).norm() / moved < 1e-5
+    assert abs(stats[0]["actor/clip_frac"] - stats[1]["actor/clip_frac"]) < 1e-6
+
+
+def test_dropout_free_reads_modules_and_config(tiny):
+    model, _ = tiny
+    assert update.dropout_free(model)
+    m = copy.deepcopy(model)
+    m.config.attention_dropout = 0.1
+    assert not update.dropout_free(m)
+    assert not update.dropout_free(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout(0.1)))

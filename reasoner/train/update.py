@@ -59,6 +59,15 @@ def sequence_logprobs(model: torch.nn.Module, sub: Batch, temperature: float, sh
                           entropy_grad=entropy_grad, start=first_target(sub.mask))
 
 
+def dropout_free(model: torch.nn.Module) -> bool:
+    """No dropout anywhere: a training-mode forward gives the same log-probs as a no-grad one."""
+    if any(isinstance(m, torch.nn.Dropout) and m.p > 0 for m in model.modules()):
+        return False
+    config = getattr(model, "config", None)
+    rates = [v for k, v in (vars(config).items() if config is not None else []) if "dropout" in k or "pdrop" in k]
+    return not any(isinstance(v, (int, float)) and v > 0 for v in rates)
+
+
 def _shares(sub: Batch) -> bool:
     """At least two rows have the same prompt."""
     return len(prompt_groups(sub.input_ids, sub.prompt_lens)[0]) < sub.size
@@ -95,14 +104,21 @@ def policy_update(policy: torch.nn.Module, ref: torch.nn.Module | None, optimize
     mini = cfg.mini_batch_size or batch.size
     single_pass = cfg.epochs == 1 and mini >= batch.size
     active = active_rows(batch, cfg)
-    if not single_pass:  # importance ratios need the pre-update policy's log-probs
+    perms = [torch.randperm(batch.size) if not single_pass else torch.arange(batch.size) for _ in range(cfg.epochs)]
+    # Importance ratios need the pre-update policy's log-probs. The first mini-batch runs before
+    # any optimizer step, so its own forward gives them (exactly, without dropout); only the
+    # other rows need a separate no-grad pass.
+    first = _chunks(perms[0], mini)[0] if dropout_free(policy) else torch.empty(0, dtype=torch.long)
+    later = active.clone()
+    later[first] = False
+    if not single_pass:
         batch.old_logprobs = batch_logprobs(policy, batch, cfg.micro_batch_size, cfg.temperature,
-                                            cfg.share_prompts, rows=active.nonzero().squeeze(-1))
+                                            cfg.share_prompts, rows=later.nonzero().squeeze(-1))
     stats: dict[str, list[float]] = {}
     policy.train()
-    for _ in range(cfg.epochs):
-        perm = torch.randperm(batch.size) if not single_pass else torch.arange(batch.size)
-        for mb_idx in _chunks(perm, mini):
+    for epoch, perm in enumerate(perms):
+        for mb_num, mb_idx in enumerate(_chunks(perm, mini)):
+            own_old = epoch == 0 and mb_num == 0 and len(first) > 0
             optimizer.zero_grad(set_to_none=True)
             # loss denominators over the whole mini-batch; metric means over the rows that run
             n_tokens = float(batch.mask[mb_idx].sum().clamp(min=1.0))
@@ -119,7 +135,12 @@ def policy_update(policy: torch.nn.Module, ref: torch.nn.Module | None, optimize
                 sub = batch.select(idx).to(device)
                 logp, ent = sequence_logprobs(policy, sub, cfg.temperature, cfg.share_prompts, with_entropy=True,
                                               entropy_grad=cfg.entropy_coef != 0)
-                old = sub.old_logprobs if sub.old_logprobs is not None else logp.detach()
+                if own_old or sub.old_logprobs is None:
+                    old = logp.detach()
+                    if batch.old_logprobs is not None:  # later epochs revisit these rows
+                        batch.old_logprobs[idx, : old.shape[1]] = old.cpu()
+                else:
+                    old = sub.old_logprobs
                 out = clipped_policy_loss(logp, old, sub.advantages, cfg.clip_low, cfg.clip_high,
                                           cfg.clip_ratio_c)
                 # Rollout-vs-trainer mismatch (e.g. vLLM kernels): |log pi_old - log pi_behaviour|.
