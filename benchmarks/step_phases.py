@@ -2,7 +2,9 @@
 
 Generation: the hf engine's lean decode loop vs ``model.generate`` (same prompts, same
 sampling settings). Update: the shared-prompt forward vs one forward over full rows (same
-batch, same advantages, one AdamW step). Both on an SFT warm-started tiny model (built
+batch, same advantages, one AdamW step); and, as the demo runs it, two mini-batches with the
+old log-probs from a separate no-grad pass over every row vs the first mini-batch reusing its
+own forward. Both on an SFT warm-started tiny model (built
 here, so responses end at different lengths as in training).
 
     python benchmarks/step_phases.py --threads 1 --repeat 3
@@ -77,15 +79,22 @@ def main() -> None:
     batch = build_batch(samples, tok.pad_token_id)
     batch.advantages = broadcast_to_tokens(torch.randn(batch.size, generator=torch.Generator().manual_seed(0)),
                                            batch.mask)
-    upd: dict[str, list[float]] = {"full rows": [], "shared prompt": []}
+    half = batch.size // 2
+    configs = {  # one AdamW step over the batch; then the demo's two mini-batches, old log-probs two ways
+        "full rows": UpdateConfig(share_prompts=False),
+        "shared prompt": UpdateConfig(),
+        "2 mini, separate old pass": UpdateConfig(mini_batch_size=half, reuse_first_old_logprobs=False),
+        "2 mini, first reuses": UpdateConfig(mini_batch_size=half),
+    }
+    upd: dict[str, list[float]] = {name: [] for name in configs}
     for _ in range(args.repeat):
-        for name in upd:
+        for name, ucfg in configs.items():
             m = copy.deepcopy(model)
             opt = torch.optim.AdamW(m.parameters(), lr=1e-5)
             sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)
+            torch.manual_seed(0)
             t = time.perf_counter()
-            policy_update(m, None, opt, sched, copy.deepcopy(batch),
-                          UpdateConfig(share_prompts=name == "shared prompt"))
+            policy_update(m, None, opt, sched, copy.deepcopy(batch), ucfg)
             upd[name].append(time.perf_counter() - t)
 
     n = len(samples)
@@ -97,6 +106,9 @@ def main() -> None:
     print(f"generation  model.generate {g0:.3f}s   lean decode {g1:.3f}s   speed-up {g0 / g1:.2f}x")
     print(f"update      full rows      {u0:.3f}s   shared prompt {u1:.3f}s  speed-up {u0 / u1:.2f}x")
     print(f"step (gen + update)        {g0 + u0:.3f}s   {g1 + u1:.3f}s   speed-up {(g0 + u0) / (g1 + u1):.2f}x")
+    m0, m1 = min(upd["2 mini, separate old pass"]), min(upd["2 mini, first reuses"])
+    print(f"update, 2 mini-batches (shared prompt): separate old pass {m0:.3f}s   first reuses {m1:.3f}s   "
+          f"speed-up {m0 / m1:.2f}x")
 
 
 if __name__ == "__main__":

@@ -239,19 +239,23 @@ def test_zero_advantage_rows_run_when_kl_is_in_the_loss(tiny):
     assert stats["actor/active_rows"] == 1.0
 
 
-def test_first_minibatch_own_old_logprobs_give_same_update(tiny, monkeypatch):
+@pytest.mark.parametrize("switch", ["config", "dropout"])
+def test_first_minibatch_own_old_logprobs_give_same_update(tiny, monkeypatch, switch):
     """Reusing the first mini-batch's forward as its old log-probs equals a separate no-grad pass,
-    over several epochs (later epochs read the stored values) and with uneven advantages."""
+    over several epochs (later epochs read the stored values) and with uneven advantages. The
+    separate pass is forced by the config flag or by a model that has dropout."""
     model, tok = tiny
     batch = _group_batch(model, tok)
     batch.advantages = broadcast_to_tokens(torch.linspace(-1, 1, batch.size), batch.mask)
     params, stats = [], []
     for reuse in (False, True):
-        monkeypatch.setattr(update, "dropout_free", lambda m, r=reuse: r)
+        if switch == "dropout":
+            monkeypatch.setattr(update, "dropout_free", lambda m, r=reuse: r)
         m = copy.deepcopy(model)
         torch.manual_seed(0)  # same mini-batch permutations in both runs
         opt, sched = build_optimizer(m, {"lr": 3e-3, "schedule": "constant"}, 10)
-        cfg = UpdateConfig(epochs=3, mini_batch_size=3, clip_low=0.01, clip_high=0.01)
+        cfg = UpdateConfig(epochs=3, mini_batch_size=3, clip_low=0.01, clip_high=0.01,
+                           reuse_first_old_logprobs=reuse or switch == "dropout")
         stats.append(policy_update(m, None, opt, sched, copy.deepcopy(batch), cfg))
         params.append(_params(m))
     moved = (params[0] - _params(model)).norm()

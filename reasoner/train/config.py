@@ -67,4 +67,5 @@ def update_config(cfg: Mapping[str, Any]) -> UpdateConfig:
         tis_cap=(float(algo["tis_cap"]) if algo.get("tis_cap") is not None else None),
         share_prompts=bool(train.get("share_prompts", True)),
         skip_zero_advantage=bool(train.get("skip_zero_advantage", True)),
+        reuse_first_old_logprobs=bool(train.get("reuse_first_old_logprobs", True)),
     )

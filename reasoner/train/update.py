@@ -40,6 +40,7 @@ class UpdateConfig:
     tis_cap: float | None = None  # truncated importance sampling: weight min(pi_old / pi_behaviour, cap)
     share_prompts: bool = True  # run each distinct prompt once per micro-batch (reasoner/train/shared_prompt.py)
     skip_zero_advantage: bool = True  # do not run rows that cannot change the gradient (module docstring)
+    reuse_first_old_logprobs: bool = True  # the first mini-batch's own forward gives its old log-probs
 
 
 def active_rows(batch: Batch, cfg: UpdateConfig) -> torch.Tensor:
@@ -108,7 +109,8 @@ def policy_update(policy: torch.nn.Module, ref: torch.nn.Module | None, optimize
     # Importance ratios need the pre-update policy's log-probs. The first mini-batch runs before
     # any optimizer step, so its own forward gives them (exactly, without dropout); only the
     # other rows need a separate no-grad pass.
-    first = _chunks(perms[0], mini)[0] if dropout_free(policy) else torch.empty(0, dtype=torch.long)
+    reuse = cfg.reuse_first_old_logprobs and dropout_free(policy)
+    first = _chunks(perms[0], mini)[0] if reuse else torch.empty(0, dtype=torch.long)
     later = active.clone()
     later[first] = False
     if not single_pass:
