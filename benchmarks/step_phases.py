@@ -4,8 +4,8 @@ Generation: the hf engine's lean decode loop vs ``model.generate`` (same prompts
 sampling settings). Update: the shared-prompt forward vs one forward over full rows (same
 batch, same advantages, one AdamW step); and, as the demo runs it, two mini-batches with the
 old log-probs from a separate no-grad pass over every row vs the first mini-batch reusing its
-own forward. Both on an SFT warm-started tiny model (built
-here, so responses end at different lengths as in training).
+own forward. Both on an SFT warm-started tiny model (built here, so responses end at
+different lengths as in training).
 
     python benchmarks/step_phases.py --threads 1 --repeat 3
 """

@@ -247,7 +247,14 @@ def test_first_minibatch_own_old_logprobs_give_same_update(tiny, monkeypatch, sw
     model, tok = tiny
     batch = _group_batch(model, tok)
     batch.advantages = broadcast_to_tokens(torch.linspace(-1, 1, batch.size), batch.mask)
-    params, stats = [], []
+    params, stats, old_pass_rows = [], [], []
+    real_batch_logprobs = update.batch_logprobs
+
+    def counting_batch_logprobs(*args, rows=None, **kwargs):
+        old_pass_rows.append(len(rows))
+        return real_batch_logprobs(*args, rows=rows, **kwargs)
+
+    monkeypatch.setattr(update, "batch_logprobs", counting_batch_logprobs)
     for reuse in (False, True):
         if switch == "dropout":
             monkeypatch.setattr(update, "dropout_free", lambda m, r=reuse: r)
@@ -262,6 +269,7 @@ def test_first_minibatch_own_old_logprobs_give_same_update(tiny, monkeypatch, sw
     assert moved > 0 and stats[0]["actor/clip_frac"] > 0  # later mini-batches' ratios moved and clipped
     assert (params[0] - params[1]).norm() / moved < 1e-5
     assert abs(stats[0]["actor/clip_frac"] - stats[1]["actor/clip_frac"]) < 1e-6
+    assert old_pass_rows == [batch.size, batch.size - 3]  # reuse: the no-grad pass skips the first mini-batch
 
 
 def test_dropout_free_reads_modules_and_config(tiny):

@@ -120,7 +120,7 @@ def policy_update(policy: torch.nn.Module, ref: torch.nn.Module | None, optimize
     policy.train()
     for epoch, perm in enumerate(perms):
         for mb_num, mb_idx in enumerate(_chunks(perm, mini)):
-            own_old = epoch == 0 and mb_num == 0 and len(first) > 0
+            own_old = reuse and epoch == 0 and mb_num == 0
             optimizer.zero_grad(set_to_none=True)
             # loss denominators over the whole mini-batch; metric means over the rows that run
             n_tokens = float(batch.mask[mb_idx].sum().clamp(min=1.0))
